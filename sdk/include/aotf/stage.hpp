@@ -1,0 +1,38 @@
+#pragma once
+// What a stage procedure receives. The host runs each procedure inside the error collector, as
+// a worker named "<procedure>_th<id>"; a procedure loops while running() is true and returns
+// when it is false. An exception escaping the procedure is logged by the collector and the
+// procedure is started again (see host/README.md).
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "aotf/config.hpp"
+#include "aotf/host_info.hpp"
+
+namespace aotf {
+
+class StageContext {
+public:
+  virtual ~StageContext() = default;
+
+  // "<procedure>_th<id>", ids counted per procedure across containers, starting at 1.
+  [[nodiscard]] virtual const std::string& worker_name() const = 0;
+  [[nodiscard]] virtual int worker_id() const = 0;
+  // False once the daemon is stopping; every loop checks it at least every few seconds.
+  [[nodiscard]] virtual bool running() const = 0;
+  // Sleeps up to `duration`, waking early when the daemon stops. Returns running().
+  virtual bool sleep_for(std::chrono::milliseconds duration) = 0;
+  // The validated keys the plugin declared.
+  [[nodiscard]] virtual const ConfigView& config() const = 0;
+  [[nodiscard]] virtual const HostInfo& host() const = 0;
+};
+
+struct StageProcedure {
+  std::string name;          // [a-z0-9_]+, unique among all loaded plugins
+  std::string description;   // one line, shown by `aotfd plugins`
+  std::function<void(StageContext&)> run;
+};
+
+}  // namespace aotf
