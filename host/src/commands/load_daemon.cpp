@@ -10,6 +10,7 @@ bool load_daemon(const Options& options, DaemonConfig& config, PluginSet& plugin
     plugins = PluginSet::load_folder(config.plugins_dir);
     validate_plugin_tables(config, plugins, issues);
   }
+  sort_issues(issues);
   for (const auto& issue : issues) err << issue.str() << "\n";
   return issues.empty();
 }

@@ -34,6 +34,7 @@ int cmd_plugins(const Options& options) {
   DaemonConfig config;
   std::vector<ConfigIssue> issues;
   if (!load_host_config(options.config_path, config, issues) || !std::filesystem::is_directory(config.plugins_dir)) {
+    sort_issues(issues);
     for (const auto& issue : issues) std::cerr << issue.str() << "\n";
     return kExitUsage;
   }
@@ -48,6 +49,7 @@ int cmd_plugins(const Options& options) {
   for (const auto& r : plugins.refused()) std::cout << "  " << r.str() << "\n";
 
   validate_plugin_tables(config, plugins, issues);
+  sort_issues(issues);
   for (const auto& issue : issues) std::cerr << issue.str() << "\n";
   return issues.empty() ? kExitOk : kExitUsage;
 }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <tuple>
 
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
@@ -109,6 +110,12 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+void sort_issues(std::vector<ConfigIssue>& issues) {
+  std::stable_sort(issues.begin(), issues.end(), [](const ConfigIssue& a, const ConfigIssue& b) {
+    return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+  });
+}
+
 std::string closest_name(const std::string& wrong, const std::vector<std::string>& candidates) {
   std::string best;
   std::size_t best_distance = 3;
@@ -187,6 +194,7 @@ std::map<std::string, ConfigValue> ConfigFile::validate(const std::string& table
     }
   };
   if (table) walk(*table, "");
+  sort_issues(issues);
 
   for (const auto& key : keys) {
     if (values.count(key.name)) continue;
@@ -209,8 +217,10 @@ std::vector<ConfigFile::SubTable> ConfigFile::children(const std::string& table_
   const toml::table* table = find_table(*root_, table_path);
   if (!table) return out;
   for (auto&& [k, node] : *table) {
-    out.push_back({std::string(k.str()), static_cast<int>(k.source().begin.line),
-                   static_cast<int>(k.source().begin.column), node.is_table()});
+    // A table's header ([plugins.x]) is where an operator looks, not the key inside it.
+    const auto& where = node.is_table() && node.source().begin.line ? node.source() : k.source();
+    out.push_back({std::string(k.str()), static_cast<int>(where.begin.line), static_cast<int>(where.begin.column),
+                   node.is_table()});
   }
   return out;
 }

@@ -68,6 +68,9 @@ private:
   std::unique_ptr<toml::table> root_;
 };
 
+// Orders issues as they appear in their file, so an operator reads them top to bottom.
+void sort_issues(std::vector<ConfigIssue>& issues);
+
 // The closest candidate within two edits, for "did you mean" hints; empty when none is close.
 [[nodiscard]] std::string closest_name(const std::string& wrong, const std::vector<std::string>& candidates);
 

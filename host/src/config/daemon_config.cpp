@@ -20,6 +20,10 @@ const std::vector<ConfigKey>& host_keys() {
                                        "<data_dir>/logs."),
       ConfigKey::string("plugins_dir", "", "Folder of plugin .so files; empty means lib/aotfd/plugins next to the "
                                            "aotfd executable."),
+      ConfigKey::choice("fingerprint.mode", "exact", {"exact", "fast"},
+                        "\"exact\": bit-exact with the original's Pillow pHash, so its databases stay valid; "
+                        "\"fast\": decodes JPEGs at a reduced scale first. A database remembers the mode that "
+                        "filled it and refuses the other."),
       ConfigKey::choice("log_level", "info", {"debug", "info", "warning", "error"},
                         "Least important messages written to the log."),
   };

@@ -1,6 +1,7 @@
 #include "plugins/plugin_set.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <fstream>
 
@@ -31,16 +32,15 @@ bool looks_like_elf(const std::filesystem::path& file) {
   return in.gcount() == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
 }
 
-std::string load_failure(const std::filesystem::path& file, const std::string& what) {
+std::string load_failure(const std::string& what) {
   const std::string text = dlerror_text(what);
-  if (!looks_like_elf(file)) {
-    return "not a shared library (" + text.substr(text.rfind(": ") == std::string::npos ? 0 : text.rfind(": ") + 2) +
-           "); remove it from the plugins folder, or replace it with a plugin built with aotf_add_plugin()";
-  }
   const std::string undefined = "undefined symbol: ";
   if (auto at = text.find(undefined); at != std::string::npos) {
     std::string symbol = text.substr(at + undefined.size());
-    if (auto space = symbol.find_first_of(" \t("); space != std::string::npos) symbol.resize(space);
+    auto end = std::find_if(symbol.begin(), symbol.end(), [](char c) {
+      return !(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '@' || c == '$');
+    });
+    symbol.erase(end, symbol.end());
     return "unresolved symbol '" + symbol +
            "' at load time; link the library that defines it into the plugin, or rebuild the plugin against this "
            "aotfd's SDK";
@@ -92,13 +92,17 @@ bool PluginSet::load_file(const std::filesystem::path& file) {
     return false;
   };
 
+  if (!looks_like_elf(file)) {
+    return refuse("not a shared library (invalid ELF header); remove it from the plugins folder, or replace it "
+                  "with a plugin built with aotf_add_plugin()");
+  }
   auto plugin = std::make_unique<LoadedPlugin>();
   plugin->file = file;
   try {
     plugin->library.load(boost::dll::fs::path(file.string()),
                          boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& error) {
-    return refuse(load_failure(file, error.what()));
+    return refuse(load_failure(error.what()));
   }
 
   if (!plugin->library.has(kPluginEntrySymbol)) {
