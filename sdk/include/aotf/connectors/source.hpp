@@ -50,16 +50,18 @@ enum class AccountState {
   return "unknown";
 }
 
-struct Account {
+// The answer to "who is this name" (aotf::Account in site.hpp is only a platform + name).
+struct ResolvedAccount {
   AccountState state = AccountState::not_found;
   std::string id;    // stable id on the platform: X user id "2244994945", Bluesky DID "did:plc:..."
   std::string name;  // canonical current name: X username, Bluesky handle; the asked name if unknown
 };
 
-struct Post {
+// One post as the platform lists it.
+struct SocialPost {
   std::string platform;    // "x", "bluesky"
   std::string id;          // X: tweet id; Bluesky: the post's at:// URI
-  std::string account_id;  // the author's id (see Account::id)
+  std::string account_id;  // the author's id (see ResolvedAccount::id)
   std::chrono::sys_seconds published{};  // UTC
   // 1 to 4 URLs to download, in the order the post shows its photos: index = position among
   // the post's photos (videos and GIFs are skipped and do not take a position).
@@ -77,7 +79,7 @@ enum class Lister {
 struct Listing {
   // False when the platform has no such lister: nothing was listed and nothing was sent.
   bool supported = true;
-  std::vector<Post> posts;  // newest first
+  std::vector<SocialPost> posts;  // newest first
   // Pass it back to the next listing of the same account and lister to get only newer posts.
   // Equal to the given cursor when nothing newer was found. Opaque; platform-specific.
   std::string cursor;
@@ -111,19 +113,19 @@ public:
 
   // Looks an account up by name (without a leading '@'). A missing, suspended or private account
   // is a state, not an error.
-  [[nodiscard]] virtual Account resolve_account(const std::string& name, const StopPredicate& should_stop = {}) = 0;
+  [[nodiscard]] virtual ResolvedAccount resolve_account(const std::string& name, const StopPredicate& should_stop = {}) = 0;
 
   [[nodiscard]] virtual bool has_lister(Lister lister) const = 0;
 
-  // Lists the posts of `account` (an Account this source resolved) newer than `cursor` (empty:
+  // Lists the posts of `account` (one this source resolved) newer than `cursor` (empty:
   // everything the platform lets us see), following every page. A lister the platform does not
   // have returns {supported = false, cursor = cursor} at once.
-  [[nodiscard]] virtual Listing list_posts(Lister lister, const Account& account, const std::string& cursor,
+  [[nodiscard]] virtual Listing list_posts(Lister lister, const ResolvedAccount& account, const std::string& cursor,
                                            const StopPredicate& should_stop = {}) = 0;
 
   // Fetches posts by id (any number; batched per the platform's limit). Posts that no longer
   // exist, are not visible, are reposts or carry no photo are absent from the result.
-  [[nodiscard]] virtual std::vector<Post> fetch_posts(const std::vector<std::string>& ids,
+  [[nodiscard]] virtual std::vector<SocialPost> fetch_posts(const std::vector<std::string>& ids,
                                                       const StopPredicate& should_stop = {}) = 0;
 };
 
