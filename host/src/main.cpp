@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   for (const auto& c : kSubcommands) {
     if (c.name == options.command) return c.run(options);
   }
+  if (options.command == "__container") return aotf::host::cmd_container(options);
   std::cerr << "aotfd: unknown command '" << options.command << "'; see aotfd --help\n";
   return aotf::host::kExitUsage;
 }

@@ -87,6 +87,7 @@ TEST(PluginSet, RunsAStageOfALoadedPlugin) {
     HostInfo info;
     const ConfigView& config() const override { return view; }
     const HostInfo& host() const override { return info; }
+    shm::Segment* segment() override { return nullptr; }
   } ctx;
   EXPECT_EQ(command->run(ctx, {"monde"}), "bonjour monde");
 }

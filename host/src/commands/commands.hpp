@@ -24,6 +24,7 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
 int cmd_run(const Options& options);
+int cmd_container(const Options& options);  // internal: started by the host in multiprocessing mode
 int cmd_check_config(const Options& options);
 int cmd_plugins(const Options& options);
 int cmd_hash(const Options& options);

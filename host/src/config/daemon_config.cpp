@@ -24,6 +24,32 @@ const std::vector<ConfigKey>& host_keys() {
                         "\"exact\": bit-exact with the original's Pillow pHash, so its databases stay valid; "
                         "\"fast\": decodes JPEGs at a reduced scale first. A database remembers the mode that "
                         "filled it and refuses the other."),
+      ConfigKey::boolean("multiprocessing", false,
+                         "false: every worker is a thread of aotfd; true: workers run in container processes "
+                         "(started by exec of aotfd), grouped as [stages.<procedure>] container says."),
+      ConfigKey::number("stop_timeout_s", 30, 0.1, 3600,
+                        "On SIGTERM/SIGINT, how long workers and containers get to stop before they are killed."),
+      ConfigKey::string("network_probe", "",
+                        "\"address:port\" tried after a network failure; while it cannot be reached the failed "
+                        "worker waits instead of restarting. Empty: never wait. Numeric addresses only."),
+      ConfigKey::integer("runtime.max_workers", 256, 8, 65536, "Worker slots in the shared segment."),
+      ConfigKey::integer("runtime.max_processes", 64, 4, 4096, "Container process slots in the shared segment."),
+      ConfigKey::integer("runtime.user_requests", 4096, 16, 1048576, "User requests kept in memory."),
+      ConfigKey::integer("runtime.scan_requests", 4096, 16, 1048576, "Scan requests kept in memory."),
+      ConfigKey::integer("runtime.step_c_queue", 65536, 64, 16777216, "Posts waiting to be indexed."),
+      ConfigKey::integer("runtime.ip_addresses", 8192, 16, 1048576, "Client addresses tracked for limits."),
+      ConfigKey::number("collector.init_crash_window_s", 10, 0, 86400,
+                        "A procedure that crashes this soon after its start backs off before restarting."),
+      ConfigKey::number("collector.init_crash_wait_s", 600, 0, 86400,
+                        "Back-off after such a crash, multiplied by the number of such crashes."),
+      ConfigKey::integer("collector.max_logged_errors", 100, 0, 1000000,
+                         "Entries each worker may write to <procedure>_errors.log."),
+      ConfigKey::integer("supervisor.max_restarts", 5, 0, 1000,
+                         "Deaths of one container within restart_window_s beyond which it is quarantined."),
+      ConfigKey::number("supervisor.restart_window_s", 600, 1, 86400, "Window for max_restarts."),
+      ConfigKey::number("supervisor.backoff_initial_s", 1, 0, 3600,
+                        "Wait before restarting a dead container; doubles with each death in the window."),
+      ConfigKey::number("supervisor.backoff_max_s", 60, 0, 86400, "Longest wait before a restart."),
       ConfigKey::choice("log_level", "info", {"debug", "info", "warning", "error"},
                         "Least important messages written to the log."),
   };
@@ -58,7 +84,7 @@ bool load_host_config(const std::filesystem::path& path, DaemonConfig& config, s
   const ConfigFile& file = *config.file;
 
   // Sub-tables the host hands to other validators.
-  const std::vector<std::string> delegated = {"plugins"};
+  const std::vector<std::string> delegated = {"plugins", "stages"};
   auto values = file.validate("", host_keys(), delegated, issues);
   config.host_values = ConfigView("aotfd", values);
   const ConfigView& v = config.host_values;
@@ -93,12 +119,14 @@ bool load_host_config(const std::filesystem::path& path, DaemonConfig& config, s
   return true;
 }
 
-void validate_plugin_tables(DaemonConfig& config, const PluginSet& plugins, std::vector<ConfigIssue>& issues) {
+void validate_plugin_tables(DaemonConfig& config, const PluginSet& plugins, std::vector<ConfigIssue>& issues,
+                            bool report_unconfigured) {
   const ConfigFile& file = *config.file;
   for (const auto& plugin : plugins.plugins()) {
     auto values = file.validate("plugins." + plugin->name, plugin->registry.config_keys(), {}, issues);
     config.plugin_configs[plugin->name] = ConfigView("plugin '" + plugin->name + "'", values);
   }
+  if (!report_unconfigured) return;
   std::vector<std::string> loaded;
   for (const auto& plugin : plugins.plugins()) loaded.push_back(plugin->name);
   for (const auto& child : file.children("plugins")) {

@@ -35,7 +35,10 @@ bool load_host_config(const std::filesystem::path& path, DaemonConfig& config, s
 
 // Validates [plugins.<name>] for every loaded plugin, and refuses tables that configure no
 // loaded plugin (naming the refused file when that is why).
-void validate_plugin_tables(DaemonConfig& config, const PluginSet& plugins, std::vector<ConfigIssue>& issues);
+// `report_unconfigured` false: tables of plugins not loaded here are ignored (a container loads
+// only the plugins it runs).
+void validate_plugin_tables(DaemonConfig& config, const PluginSet& plugins, std::vector<ConfigIssue>& issues,
+                            bool report_unconfigured = true);
 
 // The plugins folder next to the executable: <prefix>/lib/aotfd/plugins for <prefix>/bin/aotfd,
 // which holds both in the build tree and in an installed tree.

@@ -10,11 +10,17 @@
 
 namespace aotf {
 
+namespace shm {
+class Segment;
+}  // namespace shm
+
 class CommandContext {
 public:
   virtual ~CommandContext() = default;
   [[nodiscard]] virtual const ConfigView& config() const = 0;  // the owning plugin's keys
   [[nodiscard]] virtual const HostInfo& host() const = 0;
+  // The daemon's shared memory; null when the command runs outside a daemon (tests).
+  [[nodiscard]] virtual shm::Segment* segment() = 0;
 };
 
 struct ConsoleCommand {

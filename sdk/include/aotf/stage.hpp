@@ -5,13 +5,20 @@
 // procedure is started again (see host/README.md).
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "aotf/config.hpp"
 #include "aotf/host_info.hpp"
 
 namespace aotf {
+
+namespace shm {
+class Segment;
+struct RequestRef;
+}  // namespace shm
 
 class StageContext {
 public:
@@ -27,6 +34,14 @@ public:
   // The validated keys the plugin declared.
   [[nodiscard]] virtual const ConfigView& config() const = 0;
   [[nodiscard]] virtual const HostInfo& host() const = 0;
+  // The daemon's shared memory: run flag, registries, metrics, pipelines (aotf/shm/*.hpp).
+  [[nodiscard]] virtual shm::Segment& segment() = 0;
+  // This worker's slot in the workers registry.
+  [[nodiscard]] virtual std::uint32_t worker_slot() const = 0;
+  // Declares the request this worker works on (shown by `threads`). If the procedure throws or
+  // its process dies before clear_declaration(), the error collector fails that request.
+  virtual void declare(const shm::RequestRef& request, std::string_view doing) = 0;
+  virtual void clear_declaration() = 0;
 };
 
 struct StageProcedure {
