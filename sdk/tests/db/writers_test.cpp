@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
 #include <vector>
 
 #include "db_test_support.hpp"
@@ -19,7 +21,9 @@ constexpr int kUses = 25;
 // posts, cursors, retries and account uses interleaved with the other writers.
 int writer(const std::filesystem::path& file, int index) {
   try {
+    // Every writer opens the new file at the same moment: creation, WAL switch and migrations race.
     Database db(file);
+    db.save_search_cursor("x", "shared", std::nullopt);
     for (int i = 0; i < kOwnPosts; ++i) {
       const std::string id = std::to_string(index * 1'000'000 + i);
       if (!db.insert_post(make_post(id, "w" + std::to_string(index), {Fingerprint(i), std::nullopt}))) return 10;
@@ -49,11 +53,6 @@ int writer(const std::filesystem::path& file, int index) {
 TEST(ConcurrentWriters, SeveralProcessesWriteTheSameFileAndEveryRowIsThereOnce) {
   TempFolder folder;
   const auto file = Database::default_file(folder.path());
-  {
-    // The shared account exists before the writers start counting its uses.
-    Database db(file);
-    db.save_search_cursor("x", "shared", std::nullopt);
-  }
   std::vector<pid_t> children;
   for (int w = 0; w < kWriters; ++w) {
     const pid_t pid = fork();
@@ -86,6 +85,62 @@ TEST(ConcurrentWriters, SeveralProcessesWriteTheSameFileAndEveryRowIsThereOnce) 
   }
   EXPECT_EQ(db.account("x", "shared")->uses_count, kWriters * kUses);
   EXPECT_EQ(db.count_accounts(), kWriters + 1);
+}
+
+// Holds the write lock from a plain SQLite connection, as another process's long transaction would.
+class WriteLockHolder {
+public:
+  explicit WriteLockHolder(const std::filesystem::path& file) {
+    sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr);
+    EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  void release() {
+    if (db_ == nullptr) return;
+    sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
+  ~WriteLockHolder() { release(); }
+
+private:
+  sqlite3* db_ = nullptr;
+};
+
+TEST(BusyWriters, AWriterWaitsForTheLockAndWritesWhenItIsReleased) {
+  TempFolder folder;
+  const auto file = Database::default_file(folder.path());
+  Database db(file);
+  WriteLockHolder holder(file);
+  std::atomic<bool> released{false};
+  std::thread other([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    released = true;
+    holder.release();
+  });
+  EXPECT_TRUE(db.insert_post(make_post("1", "2", {3})));
+  EXPECT_TRUE(released.load());  // it really waited for the other writer
+  other.join();
+  EXPECT_EQ(db.count_posts(), 1);
+}
+
+TEST(BusyWriters, AWriterGivesUpAfterTheBusyTimeoutWithAClearError) {
+  TempFolder folder;
+  const auto file = Database::default_file(folder.path());
+  Database::Options options;
+  options.busy_timeout = std::chrono::milliseconds(200);
+  Database db(file, options);
+  WriteLockHolder holder(file);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    (void)db.insert_post(make_post("1", "2", {3}));
+    FAIL() << "wrote while another writer held the lock";
+  } catch (const BusyError& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("longer than the busy timeout"), std::string::npos) << e.what();
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+  holder.release();
+  EXPECT_TRUE(db.insert_post(make_post("1", "2", {3})));  // the connection is still usable
 }
 
 }  // namespace
