@@ -1,0 +1,150 @@
+// Bit-exactness with Pillow rests on three things: the coefficients are computed with the same
+// double-precision operations in the same order (this file is compiled with -ffp-contract=off so
+// no multiply-add is fused), they are rounded to int32 the same way, and the sums use the same
+// 32-bit integer arithmetic and clipping. Integer sums are associative, so the compiler may
+// vectorise them freely.
+
+#include "resample.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace aotf::image::detail {
+namespace {
+
+constexpr int kPrecisionBits = 32 - 8 - 2;
+
+double sinc(double x) {
+  if (x == 0.0) return 1.0;
+  x = x * M_PI;
+  return std::sin(x) / x;
+}
+
+double lanczos(double x) {
+  if (-3.0 <= x && x < 3.0) return sinc(x) * sinc(x / 3);
+  return 0.0;
+}
+
+// Pillow's clip8 (a lookup table over -640..639 after the shift: the same as clamping).
+inline std::uint8_t clip8(int in) {
+  if (in >= (255 << kPrecisionBits)) {
+    const int v = in >> kPrecisionBits;
+    return v >= 255 ? 255 : static_cast<std::uint8_t>(v);
+  }
+  if (in <= 0) return 0;
+  return static_cast<std::uint8_t>(in >> kPrecisionBits);
+}
+
+// One row of the horizontal pass. The hottest loop of the exact fingerprint: compiled for AVX2
+// too, picked at load time.
+__attribute__((target_clones("avx2", "default"))) void horizontal_row(const std::uint8_t* in, std::uint8_t* out,
+                                                                       int out_width, const int* bounds,
+                                                                       const std::int32_t* kk, int ksize) {
+  for (int xx = 0; xx < out_width; ++xx) {
+    const int xmin = bounds[xx * 2];
+    const int xmax = bounds[xx * 2 + 1];
+    const std::int32_t* k = &kk[xx * ksize];
+    const std::uint8_t* src = in + xmin;
+    std::int32_t ss = 1 << (kPrecisionBits - 1);
+    for (int x = 0; x < xmax; ++x) ss += static_cast<std::int32_t>(src[x]) * k[x];
+    out[xx] = clip8(ss);
+  }
+}
+
+}  // namespace
+
+LanczosCoefficients lanczos_coefficients(int in_size, int out_size) {
+  // Pillow passes the box as floats: in0 = 0, in1 = in_size.
+  const float in0 = 0.0f, in1 = static_cast<float>(in_size);
+  double scale = static_cast<double>(in1 - in0) / out_size;
+  double filterscale = scale;
+  if (filterscale < 1.0) filterscale = 1.0;
+  const double support = 3.0 * filterscale;
+  const int ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
+
+  LanczosCoefficients c;
+  c.ksize = ksize;
+  c.bounds.resize(static_cast<std::size_t>(out_size) * 2);
+  std::vector<double> kk(static_cast<std::size_t>(out_size) * static_cast<std::size_t>(ksize));
+  for (int xx = 0; xx < out_size; ++xx) {
+    const double center = in0 + (xx + 0.5) * scale;
+    double ww = 0.0;
+    const double ss = 1.0 / filterscale;
+    int xmin = static_cast<int>(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    int xmax = static_cast<int>(center + support + 0.5);
+    if (xmax > in_size) xmax = in_size;
+    xmax -= xmin;
+    double* k = &kk[static_cast<std::size_t>(xx) * static_cast<std::size_t>(ksize)];
+    int x = 0;
+    for (; x < xmax; ++x) {
+      const double w = lanczos((x + xmin - center + 0.5) * ss);
+      k[x] = w;
+      ww += w;
+    }
+    for (x = 0; x < xmax; ++x) {
+      if (ww != 0.0) k[x] /= ww;
+    }
+    for (; x < ksize; ++x) k[x] = 0;
+    c.bounds[static_cast<std::size_t>(xx) * 2] = xmin;
+    c.bounds[static_cast<std::size_t>(xx) * 2 + 1] = xmax;
+  }
+  c.k.resize(kk.size());
+  for (std::size_t i = 0; i < kk.size(); ++i) {
+    c.k[i] = kk[i] < 0 ? static_cast<std::int32_t>(-0.5 + kk[i] * (1 << kPrecisionBits))
+                       : static_cast<std::int32_t>(0.5 + kk[i] * (1 << kPrecisionBits));
+  }
+  return c;
+}
+
+LanczosResampler::LanczosResampler(int out_width, int out_height) : out_width_(out_width), out_height_(out_height) {}
+
+void LanczosResampler::start(int width, int height) {
+  if (width <= 0 || height <= 0) throw ImageDecodeError("image has no pixels");
+  in_width_ = width;
+  in_height_ = height;
+  next_row_ = 0;
+  need_horizontal_ = width != out_width_;
+  horizontal_ = lanczos_coefficients(width, out_width_);
+  vertical_ = lanczos_coefficients(height, out_height_);
+  first_row_ = vertical_.bounds[0];
+  last_row_ = vertical_.bounds[static_cast<std::size_t>(out_height_) * 2 - 2] +
+              vertical_.bounds[static_cast<std::size_t>(out_height_) * 2 - 1];
+  for (int i = 0; i < out_height_; ++i) vertical_.bounds[static_cast<std::size_t>(i) * 2] -= first_row_;
+  rows_.assign(static_cast<std::size_t>(last_row_ - first_row_) * static_cast<std::size_t>(out_width_), 0);
+}
+
+void LanczosResampler::row(const std::uint8_t* grey) {
+  const int y = next_row_++;
+  if (y < first_row_ || y >= last_row_) return;
+  std::uint8_t* out = &rows_[static_cast<std::size_t>(y - first_row_) * static_cast<std::size_t>(out_width_)];
+  if (need_horizontal_) {
+    horizontal_row(grey, out, out_width_, horizontal_.bounds.data(), horizontal_.k.data(), horizontal_.ksize);
+  } else {
+    std::memcpy(out, grey, static_cast<std::size_t>(out_width_));
+  }
+}
+
+void LanczosResampler::finish(std::uint8_t* out) const {
+  if (next_row_ != in_height_) throw std::logic_error("LanczosResampler::finish before the last row");
+  if (in_height_ == out_height_) {
+    // No vertical pass: the rows kept are the output (first_row_ = 0, last_row_ = height).
+    std::memcpy(out, rows_.data(), static_cast<std::size_t>(out_width_) * static_cast<std::size_t>(out_height_));
+    return;
+  }
+  const int ksize = vertical_.ksize;
+  for (int yy = 0; yy < out_height_; ++yy) {
+    const std::int32_t* k = &vertical_.k[static_cast<std::size_t>(yy) * static_cast<std::size_t>(ksize)];
+    const int ymin = vertical_.bounds[static_cast<std::size_t>(yy) * 2];
+    const int ymax = vertical_.bounds[static_cast<std::size_t>(yy) * 2 + 1];
+    for (int xx = 0; xx < out_width_; ++xx) {
+      std::int32_t ss = 1 << (kPrecisionBits - 1);
+      for (int y = 0; y < ymax; ++y)
+        ss += static_cast<std::int32_t>(rows_[static_cast<std::size_t>(y + ymin) * static_cast<std::size_t>(out_width_) + static_cast<std::size_t>(xx)]) * k[y];
+      out[static_cast<std::size_t>(yy) * static_cast<std::size_t>(out_width_) + static_cast<std::size_t>(xx)] = clip8(ss);
+    }
+  }
+}
+
+}  // namespace aotf::image::detail
