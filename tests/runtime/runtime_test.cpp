@@ -1,0 +1,201 @@
+// The runtime as an operator sees it, in both modes: workers in threads of aotfd, or in
+// container processes. Faults are injected through the `faults` test plugin.
+#include <gtest/gtest.h>
+
+#include "daemon_harness.hpp"
+
+namespace aotf::test {
+namespace {
+
+const std::vector<std::string> kWorkers = {"fault_worker_th1", "fault_worker_th2", "fault_worker_th3"};
+
+class Runtime : public testing::TestWithParam<bool> {
+protected:
+  bool multiprocessing() const { return GetParam(); }
+  std::string name() const { return testing::UnitTest::GetInstance()->current_test_info()->name(); }
+  std::string short_name() const {
+    std::string n = name();
+    n = n.substr(0, n.find('/'));
+    return n.substr(0, 14);
+  }
+};
+
+TEST_P(Runtime, WorkersRunAndEverythingStopsOnSigterm) {
+  Daemon d(short_name(), multiprocessing());
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers)) << d.ctl("metrics");
+  auto pids = d.worker_pids();
+  ASSERT_EQ(pids.size(), 3u) << d.ctl("threads");
+  if (multiprocessing()) {
+    EXPECT_NE(pids["fault_worker_th1"], pids["fault_worker_th2"]) << "one container per worker";
+    EXPECT_NE(pids["fault_worker_th1"], d.pid());
+  } else {
+    for (const auto& [worker, pid] : pids) EXPECT_EQ(pid, d.pid()) << worker;
+  }
+  EXPECT_NE(d.ctl("threads").find("Total memory:"), std::string::npos);
+
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(6s), 0) << d.log();
+  for (const auto& [worker, pid] : pids) EXPECT_FALSE(process_exists(pid)) << worker << " pid " << pid;
+  EXPECT_FALSE(fs::exists("/dev/shm/aotfd-" + d.instance())) << "the segment is removed";
+  EXPECT_FALSE(fs::exists(d.dir() / "data" / ("aotfd-" + d.instance() + ".sock"))) << "the socket is removed";
+  EXPECT_NE(d.log().find("SIGTERM received, stopping"), std::string::npos);
+}
+
+TEST_P(Runtime, AnExceptionIsLoggedWithItsStackAndTheWorkerRestarts) {
+  // A crash long after start: no init-crash back-off, the worker restarts at once.
+  Daemon d(short_name(), multiprocessing(), "[collector]\ninit_crash_window_s = 0\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers));
+  d.inject("fault_worker_th2", "throw");
+  ASSERT_TRUE(eventually([&] { return d.error_log("fault_worker").find("injected failure") != std::string::npos; }));
+  const std::string entry = d.error_log("fault_worker");
+  EXPECT_NE(entry.find("==== "), std::string::npos);
+  EXPECT_NE(entry.find(" fault_worker_th2 (pid "), std::string::npos) << entry;
+  EXPECT_NE(entry.find("Exception: std::runtime_error: injected failure in fault_worker_th2"), std::string::npos)
+      << entry;
+  EXPECT_NE(entry.find("Stack trace where it was thrown:"), std::string::npos);
+  EXPECT_NE(entry.find("fault_worker(aotf::StageContext&)"), std::string::npos) << "the throw site, not the collector\n"
+                                                                                 << entry;
+  // The worker runs again, and the others never stopped.
+  EXPECT_TRUE(d.all_beat_again(d.beats(), kWorkers)) << d.log();
+  EXPECT_NE(d.ctl("threads").find("fault_worker_th2 : IDLE [1 errors]"), std::string::npos) << d.ctl("threads");
+}
+
+TEST_P(Runtime, ACrashSoonAfterStartBacksOffLongerEachTime) {
+  Daemon d(short_name(), multiprocessing(), "[collector]\ninit_crash_window_s = 30\ninit_crash_wait_s = 0.2\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  d.inject("fault_worker_th1", "crash_early");
+  ASSERT_TRUE(eventually([&] { return d.log().find("(3 times): waiting 600 ms") != std::string::npos; })) << d.log();
+  const std::string log = d.log();
+  const auto first = log.find("(1 times): waiting 200 ms");
+  const auto second = log.find("(2 times): waiting 400 ms");
+  ASSERT_NE(first, std::string::npos) << log;
+  ASSERT_NE(second, std::string::npos) << log;
+  EXPECT_LT(first, second);
+  EXPECT_TRUE(d.all_beat_again(d.beats(), {"fault_worker_th2", "fault_worker_th3"}));
+  d.clear_fault("fault_worker_th1");
+  EXPECT_TRUE(d.all_beat_again(d.beats(), {"fault_worker_th1"})) << "recovers once the cause is gone";
+}
+
+TEST_P(Runtime, AHungWorkerDoesNotKeepTheDaemonFromStopping) {
+  Daemon d(short_name(), multiprocessing());
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers));
+  auto pids = d.worker_pids();
+  d.inject("fault_worker_th1", "hang");
+  ASSERT_TRUE(eventually([&] { return !fs::exists(d.dir() / "data" / "faults" / "fault_worker_th1"); }))
+      << "the worker read its command";
+  const long before = d.beats()["fault_worker_th1"];
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(d.beats()["fault_worker_th1"], before) << "the worker hangs";
+  const auto started = std::chrono::steady_clock::now();
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 8s) << "stop_timeout is 3 s";
+  for (const auto& [worker, pid] : pids) EXPECT_FALSE(process_exists(pid)) << worker;
+  EXPECT_FALSE(fs::exists("/dev/shm/aotfd-" + d.instance()));
+  if (multiprocessing()) {
+    EXPECT_NE(d.log().find("did not stop within the stop timeout: killed"), std::string::npos) << d.log();
+  } else {
+    EXPECT_NE(d.log().find("abandoned: fault_worker_th1"), std::string::npos) << d.log();
+  }
+}
+
+TEST_P(Runtime, SighupDoesNotStopTheDaemon) {
+  Daemon d(short_name(), multiprocessing());
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers));
+  d.signal(SIGHUP);
+  if (multiprocessing()) ::kill(d.worker_pids()["fault_worker_th2"], SIGHUP);
+  ASSERT_TRUE(eventually([&] { return d.log().find("SIGHUP received") != std::string::npos; }));
+  EXPECT_TRUE(d.all_beat_again(d.beats(), kWorkers)) << d.log();
+  EXPECT_TRUE(d.alive());
+  EXPECT_NE(d.ctl("reload").find("reload: re-read"), std::string::npos);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(6s), 0);
+}
+
+TEST_P(Runtime, ASecondDaemonWithTheSameInstanceIsRefused) {
+  Daemon d(short_name(), multiprocessing());
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string command = std::string(AOTFD_BINARY) + " --config " + d.config().string() + " run 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+  const int status = ::pclose(pipe);
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(out.find("an aotfd instance named '" + d.instance() + "' is already running, pid " + std::to_string(d.pid())),
+            std::string::npos)
+      << out;
+  EXPECT_TRUE(d.alive());
+}
+
+TEST_P(Runtime, TheStopCommandStopsTheDaemon) {
+  Daemon d(short_name(), multiprocessing());
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(d.ctl("stop"), "stopping\n");
+  EXPECT_EQ(d.wait_exit(6s), 0) << d.log();
+}
+
+INSTANTIATE_TEST_SUITE_P(BothModes, Runtime, testing::Values(false, true),
+                         [](const testing::TestParamInfo<bool>& info) { return info.param ? "processes" : "threads"; });
+
+// --- only with container processes -------------------------------------------------------
+
+class Containers : public Runtime {};
+
+TEST_F(Containers, ASegfaultKillsOnlyItsContainerWhichIsRestarted) {
+  Daemon d("segv", true, "[supervisor]\nbackoff_initial_s = 0.05\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers));
+  const pid_t victim = d.worker_pids()["fault_worker_th3"];
+  d.inject("fault_worker_th3", "segv");
+  ASSERT_TRUE(eventually([&] { return d.log().find("was killed by SIGSEGV") != std::string::npos; })) << d.log();
+  EXPECT_NE(d.log().find("container 'faulty_2' (pid " + std::to_string(victim) + ") was killed by SIGSEGV; restarting"),
+            std::string::npos)
+      << d.log();
+  ASSERT_TRUE(eventually([&] {
+    auto pids = d.worker_pids();
+    return pids.count("fault_worker_th3") && pids["fault_worker_th3"] != victim;
+  })) << d.ctl("threads");
+  EXPECT_FALSE(process_exists(victim)) << "reaped, not a zombie";
+  EXPECT_TRUE(d.all_beat_again(d.beats(), kWorkers)) << d.log();
+}
+
+TEST_F(Containers, AnAbortWhileHoldingASegmentLockDoesNotWedgeTheOthers) {
+  Daemon d("abort", true, "[supervisor]\nbackoff_initial_s = 0.05\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers));
+  d.inject("fault_worker_th2", "abort_in_lock");
+  ASSERT_TRUE(eventually([&] { return d.log().find("was killed by SIGABRT") != std::string::npos; })) << d.log();
+  // `threads` takes the registry lock the dead container held; the restarted worker registers.
+  ASSERT_TRUE(eventually([&] { return d.worker_pids().size() == 3; })) << d.ctl("threads");
+  EXPECT_TRUE(d.all_beat_again(d.beats(), kWorkers)) << d.log();
+}
+
+TEST_F(Containers, TooManyDeathsQuarantineTheContainer) {
+  Daemon d("quarantine", true, "[supervisor]\nbackoff_initial_s = 0.05\nmax_restarts = 2\nrestart_window_s = 60\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers));
+  d.inject("fault_worker_th1", "segv_always");
+  ASSERT_TRUE(eventually([&] { return d.log().find("quarantined") != std::string::npos; })) << d.log();
+  EXPECT_NE(d.log().find("3 deaths within 60 s: quarantined"), std::string::npos) << d.log();
+  EXPECT_NE(d.ctl("threads").find("container 'faulty_0' QUARANTINED"), std::string::npos) << d.ctl("threads");
+  EXPECT_TRUE(d.all_beat_again(d.beats(), {"fault_worker_th2", "fault_worker_th3"}));
+}
+
+TEST_F(Containers, SigtermToAContainerStopsTheWholeDaemon) {
+  Daemon d("fwd", true);
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers));
+  auto pids = d.worker_pids();
+  ::kill(pids["fault_worker_th2"], SIGTERM);
+  EXPECT_EQ(d.wait_exit(8s), 0) << d.log();
+  for (const auto& [worker, pid] : pids) EXPECT_FALSE(process_exists(pid)) << worker;
+  EXPECT_NE(d.log().find("asking the host to stop the daemon"), std::string::npos) << d.log();
+}
+
+}  // namespace
+}  // namespace aotf::test
