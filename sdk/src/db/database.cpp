@@ -219,8 +219,10 @@ struct Database::Impl {
     sqlite3_extended_result_codes(db(), 1);
     sqlite3_busy_timeout(db(), static_cast<int>(options.busy_timeout.count()));
 
-    // Reading the schema tells a non-SQLite file apart before anything is written.
+    // Reading the schema tells a non-SQLite file apart, and a newer file is refused, before
+    // anything is written.
     sqlite::exec(db(), "SELECT count(*) FROM sqlite_schema", where);
+    refuse_newer(user_version());
 
     // Switching to WAL needs a moment alone with the file; retry while another opener has it.
     const auto deadline = std::chrono::steady_clock::now() + options.busy_timeout;
@@ -335,19 +337,30 @@ struct Database::Impl {
     });
   }
 
+  // Reads the rows of a post query (AOTF_POST_COLUMNS) and keeps the images `accept` takes.
+  // Fingerprints are compared before anything else is read: most rows match nothing, and
+  // building their strings would cost more than the comparison.
   std::vector<Match> collect(Statement& st, const std::function<std::optional<int>(Fingerprint)>& accept) {
     std::vector<Match> matches;
     while (st.step()) {
+      std::array<std::optional<int>, 4> hit;
+      std::array<std::optional<Fingerprint>, 4> fingerprints;
+      bool any = false;
+      for (int k = 0; k < 4; ++k) {
+        const auto i = static_cast<std::size_t>(k);
+        fingerprints[i] = st.fingerprint(5 + 2 * k);
+        if (fingerprints[i]) hit[i] = accept(*fingerprints[i]);
+        any = any || hit[i].has_value();
+      }
+      if (!any) continue;
       const Post p = read_post(st);
       int stored = 0;
       for (const auto& image : p.images) stored += (image.name || image.fingerprint) ? 1 : 0;
       for (int k = 3; k >= 0; --k) {  // positions 4 → 1, as the original
-        const auto& image = p.images[static_cast<std::size_t>(k)];
-        if (!image.fingerprint) continue;
-        if (auto d = accept(*image.fingerprint)) {
-          matches.push_back(Match{p.platform, p.post_id, p.account_id, image.name.value_or(""), k + 1, stored,
-                                  *image.fingerprint, *d});
-        }
+        const auto i = static_cast<std::size_t>(k);
+        if (!hit[i]) continue;
+        matches.push_back(Match{p.platform, p.post_id, p.account_id, p.images[i].name.value_or(""), k + 1, stored,
+                                *fingerprints[i], *hit[i]});
       }
     }
     std::sort(matches.begin(), matches.end(), match_order);
