@@ -1,0 +1,109 @@
+// The HTTP rate limiter: IP → time of its last accepted request, under
+// PipelineState::limiter_mutex. An entry is published by writing its hash last; the repair drops
+// entries whose hash does not match their address and recounts.
+#include "aotf/shm/pipelines.hpp"
+#include "pipeline_records.hpp"
+
+namespace aotf::shm {
+
+using detail::LimiterRecord;
+
+namespace {
+
+constexpr std::uint8_t kLimiterSalt = 4;
+
+struct Limiter {
+  Segment& segment;
+  PipelineState& s;
+  std::uint32_t capacity;
+  std::uint64_t* hashes;
+  LimiterRecord* records;
+
+  explicit Limiter(Segment& seg)
+      : segment(seg),
+        s(seg.pipelines()),
+        capacity(s.capacities.ip_addresses),
+        hashes(detail::at<std::uint64_t>(s, s.limiter_hashes_offset)),
+        records(detail::at<LimiterRecord>(s, s.limiter_records_offset)) {}
+
+  RobustLock lock() {
+    return RobustLock(s.limiter_mutex, [this] { detail::repair_limiter(segment); });
+  }
+};
+
+}  // namespace
+
+namespace detail {
+
+void repair_limiter(Segment& segment) {
+  Limiter l(segment);
+  l.s.limiter_count = 0;
+  for (std::uint32_t i = 0; i < l.capacity; ++i) {
+    if (l.hashes[i] == 0) continue;
+    terminate(l.records[i].ip);
+    if (key_hash(l.records[i].ip, {}, kLimiterSalt) != l.hashes[i]) {
+      l.hashes[i] = 0;
+    } else {
+      ++l.s.limiter_count;
+    }
+  }
+}
+
+}  // namespace detail
+
+bool RateLimiter::allow(std::string_view ip, std::int64_t now, std::int64_t interval_ms) {
+  // X-Forwarded-For may carry anything: an over-long key is cut, never refused, so the limit
+  // still applies to it.
+  if (ip.size() > kMaxIpAddress) ip = ip.substr(0, kMaxIpAddress);
+  const std::string key(ip.data(), ip.find('\0') == std::string_view::npos ? ip.size() : ip.find('\0'));
+  const std::uint64_t h = detail::key_hash(key, {}, kLimiterSalt);
+  Limiter l(segment_);
+  auto lock = l.lock();
+  std::optional<std::uint32_t> free, oldest;
+  for (std::uint32_t i = 0; i < l.capacity; ++i) {
+    if (l.hashes[i] == 0) {
+      if (!free) free = i;
+      continue;
+    }
+    LimiterRecord& r = l.records[i];
+    if (l.hashes[i] == h && key == r.ip) {
+      if (now - r.last_ms > interval_ms) {
+        r.last_ms = now;
+        return true;
+      }
+      return false;
+    }
+    if (!oldest || r.last_ms < l.records[*oldest].last_ms) oldest = i;
+  }
+  std::uint32_t slot = 0;
+  if (free) {
+    slot = *free;
+    ++l.s.limiter_count;
+  } else if (oldest) {
+    slot = *oldest;  // full: the address seen longest ago makes room
+    l.hashes[slot] = 0;
+  } else {
+    return true;  // no capacity at all: limiting is off
+  }
+  copy_bounded(l.records[slot].ip, key);
+  l.records[slot].last_ms = now;
+  detail::crash_point(fault_injection::CrashPoint::LimiterInsertBeforePublish);
+  detail::publication_point();
+  l.hashes[slot] = h;
+  return true;
+}
+
+void RateLimiter::clear() {
+  Limiter l(segment_);
+  auto lock = l.lock();
+  for (std::uint32_t i = 0; i < l.capacity; ++i) l.hashes[i] = 0;
+  l.s.limiter_count = 0;
+}
+
+std::size_t RateLimiter::size() {
+  Limiter l(segment_);
+  auto lock = l.lock();
+  return l.s.limiter_count;
+}
+
+}  // namespace aotf::shm
