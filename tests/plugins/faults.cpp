@@ -7,6 +7,7 @@
 //   segv             write through a null pointer
 //   abort_in_lock    take the segment's registry lock, then abort
 //   hang             ignore the stop flag forever
+//   network_error    throw the HTTP client's connection error (a network outage if the probe fails)
 //   return           return normally (the worker ends)
 // The command file is removed when read, except for crash_early and segv_always, which stay.
 #include <chrono>
@@ -17,6 +18,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <aotf/http/client.hpp>
 #include <aotf/plugin.hpp>
 #include <aotf/shm/segment.hpp>
 
@@ -51,6 +53,10 @@ void fault_worker(aotf::StageContext& ctx) {
       throw std::runtime_error("injected failure while working on a request");
     }
     if (command == "crash_early") throw std::logic_error("injected crash at start");
+    if (command == "network_error") {
+      throw aotf::http::HttpError(aotf::http::HttpError::Kind::Connect, "http://127.0.0.1:1/",
+                                  "injected connection failure");
+    }
     if (command == "segv" || command == "segv_always") {
       volatile int* nowhere = nullptr;
       *nowhere = 1;

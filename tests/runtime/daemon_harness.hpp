@@ -77,6 +77,35 @@ public:
     return eventually([&] { return log().find("running with") != std::string::npos || !alive(); }) && alive();
   }
 
+  // Starts aotfd with stderr on a pipe this object reads, waiting until it says it is running.
+  bool start_with_stderr_pipe() {
+    int fds[2];
+    if (::pipe(fds) != 0) return false;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDERR_FILENO);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      std::freopen("/dev/null", "r", stdin);
+      ::execl(AOTFD_BINARY, AOTFD_BINARY, "--config", config_.c_str(), "run", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    pipe_ = fds[0];
+    std::string seen;
+    char buffer[4096];
+    while (seen.find("running with") == std::string::npos) {
+      const ssize_t n = ::read(pipe_, buffer, sizeof buffer);
+      if (n <= 0) return false;
+      seen.append(buffer, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  void close_stderr_pipe() {
+    ::close(pipe_);
+    pipe_ = -1;
+  }
+
   [[nodiscard]] std::string log() const { return read(dir_ / "daemon.log"); }
   [[nodiscard]] std::string error_log(const std::string& procedure) const {
     return read(dir_ / "data" / "logs" / (procedure + "_errors.log"));
@@ -160,6 +189,7 @@ private:
   fs::path dir_;
   fs::path config_;
   pid_t pid_ = -1;
+  int pipe_ = -1;
   bool exited_ = false;
 };
 

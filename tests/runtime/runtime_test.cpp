@@ -2,6 +2,10 @@
 // container processes. Faults are injected through the `faults` test plugin.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "daemon_harness.hpp"
 
 namespace aotf::test {
@@ -137,6 +141,64 @@ TEST_P(Runtime, TheStopCommandStopsTheDaemon) {
   ASSERT_TRUE(d.start()) << d.log();
   EXPECT_EQ(d.ctl("stop"), "stopping\n");
   EXPECT_EQ(d.wait_exit(6s), 0) << d.log();
+}
+
+TEST_P(Runtime, StacksOfEveryWorkerGoToStacktraceLog) {
+  Daemon d(short_name(), multiprocessing());
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers));
+  const std::string answer = d.ctl("stacks");
+  EXPECT_NE(answer.find("stacktrace.log"), std::string::npos) << answer;
+  const fs::path file = d.dir() / "data" / "logs" / "stacktrace.log";
+  ASSERT_TRUE(eventually([&] {
+    const std::string text = Daemon::read(file);
+    for (const auto& w : kWorkers) {
+      if (text.find("] " + w + " at ") == std::string::npos) return false;
+    }
+    return true;
+  })) << Daemon::read(file);
+  EXPECT_NE(Daemon::read(file).find("fault_worker(aotf::StageContext&)"), std::string::npos)
+      << "each worker's own stack\n" << Daemon::read(file);
+}
+
+TEST_P(Runtime, ANetworkOutageWaitsForTheProbeBeforeRestarting) {
+  // A loopback port nobody listens on yet plays the network probe.
+  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
+  const int port = ntohs(address.sin_port);
+  Daemon d(short_name(), multiprocessing(),
+           "network_probe = \"127.0.0.1:" + std::to_string(port) + "\"\n[collector]\ninit_crash_window_s = 0\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(d.all_beat_again({}, kWorkers));
+  d.inject("fault_worker_th1", "network_error");
+  ASSERT_TRUE(eventually([&] { return d.log().find("network outage: waiting until 127.0.0.1") != std::string::npos; }))
+      << d.log();
+  EXPECT_NE(d.ctl("threads").find("fault_worker_th1 : IDLE (waiting for the network)"), std::string::npos)
+      << d.ctl("threads");
+  const long waiting = d.beats()["fault_worker_th1"];
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(d.beats()["fault_worker_th1"], waiting) << "no restart while the network is down";
+  ASSERT_EQ(::listen(probe, 4), 0);  // the network is back
+  EXPECT_TRUE(d.all_beat_again(d.beats(), {"fault_worker_th1"})) << d.log();
+  ::close(probe);
+}
+
+TEST_P(Runtime, ATerminalThatWentAwayIsDroppedNotFatal) {
+  Daemon d(short_name(), multiprocessing(), "[collector]\ninit_crash_window_s = 0\n");
+  ASSERT_TRUE(d.start_with_stderr_pipe()) << "started";
+  d.close_stderr_pipe();  // like a terminal that was closed: writes now fail with EPIPE
+  d.inject("fault_worker_th2", "throw");  // something to log
+  d.signal(SIGHUP);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(d.alive());
+  EXPECT_TRUE(d.all_beat_again(d.beats(), kWorkers));
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(6s), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Runtime, testing::Values(false, true),
