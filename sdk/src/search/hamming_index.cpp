@@ -330,6 +330,8 @@ std::vector<CodeHit> linear_search_codes(std::span<const std::uint64_t> codes, s
   return out;
 }
 
+const char* linear_scan_kernel() { return detail::scan_kernel_name(); }
+
 void order_results(std::vector<Match>& matches,
                    const std::function<unsigned(std::uint64_t post_ref)>& images_count) {
   std::unordered_map<std::uint64_t, unsigned> counts;

@@ -136,6 +136,9 @@ struct CodeHit {
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<CodeHit> linear_search_codes(
     std::span<const std::uint64_t> codes, std::uint64_t query, int radius = kDefaultRadius);
 
+// The kernel linear_search_codes uses on this processor: "avx512-vpopcntq", "popcnt" or "portable".
+[[nodiscard]] BOOST_SYMBOL_VISIBLE const char* linear_scan_kernel();
+
 // Sorts `matches` as the original server ordered its results: by distance, then by the number of
 // images in the post (fewer first, as the original), then by post id, then by position.
 // `images_count(post_ref)` is called once per distinct post.
