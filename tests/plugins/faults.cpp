@@ -2,7 +2,9 @@
 // "beat.<worker>") and polls for a command file <data_dir>/faults/<worker>; the word in it says
 // what to do next:
 //   throw            throw a std::runtime_error
-//   throw_declared   declare a request (the scan or user slot written after the word), then throw
+//   throw_declared   declare the request named in <worker>.request ("user|scan SLOT GENERATION"),
+//                    then throw
+//   segv_declared    declare it, then write through a null pointer
 //   crash_early      throw at once on every start (the init-crash back-off grows)
 //   segv             write through a null pointer
 //   abort_in_lock    take the segment's registry lock, then abort
@@ -20,6 +22,7 @@
 
 #include <aotf/http/client.hpp>
 #include <aotf/plugin.hpp>
+#include <aotf/shm/pipelines.hpp>
 #include <aotf/shm/segment.hpp>
 
 namespace {
@@ -42,7 +45,7 @@ void fault_worker(aotf::StageContext& ctx) {
       if (command != "crash_early" && command != "segv_always") std::filesystem::remove(file);
     }
     if (command == "throw") throw std::runtime_error("injected failure in " + ctx.worker_name());
-    if (command == "throw_declared") {
+    if (command == "throw_declared" || command == "segv_declared") {
       std::ifstream in(file.string() + ".request");
       std::string kind;
       std::uint32_t slot = 0, generation = 0;
@@ -50,6 +53,10 @@ void fault_worker(aotf::StageContext& ctx) {
       aotf::shm::RequestRef ref{kind == "scan" ? aotf::shm::RequestRef::Scan : aotf::shm::RequestRef::User, slot,
                                 generation};
       ctx.declare(ref, "injected request " + kind + " " + std::to_string(slot));
+      if (command == "segv_declared") {
+        volatile int* nowhere = nullptr;
+        *nowhere = 1;  // the whole process dies: the supervisor must fail the request
+      }
       throw std::runtime_error("injected failure while working on a request");
     }
     if (command == "crash_early") throw std::logic_error("injected crash at start");
@@ -76,6 +83,35 @@ void fault_worker(aotf::StageContext& ctx) {
 void register_faults(aotf::Registry& registry) {
   registry.add_config_key(aotf::ConfigKey::integer("beat_ms", 50, 1, 60000, "time between two beats"));
   registry.add_stage({"fault_worker", "beats and obeys fault-injection command files", &fault_worker});
+  // Creates a user request (URL) or a scan request (platform, account id) and prints
+  // "<kind> <slot> <generation>"; `fault-request show URL` prints the user request's status.
+  registry.add_command({"fault-request", "fault-request user URL | scan PLATFORM ID | show URL | scan-state PLATFORM ID",
+                        "test requests for fault injection", 2, 3,
+                        [](aotf::CommandContext& ctx, const std::vector<std::string>& args) -> std::string {
+                          aotf::shm::Segment& segment = *ctx.segment();
+                          if (args[0] == "user") {
+                            auto out = aotf::shm::UserRequests(segment).launch(args[1], "", {});
+                            const auto& ref = out.request.ref;
+                            return "user " + std::to_string(ref.slot) + " " + std::to_string(ref.generation);
+                          }
+                          if (args[0] == "scan" && args.size() == 3) {
+                            auto out = aotf::shm::ScanRequests(segment).launch(args[1], args[2], args[2], true, false);
+                            const auto& ref = out.scan.ref;
+                            return "scan " + std::to_string(ref.slot) + " " + std::to_string(ref.generation);
+                          }
+                          if (args[0] == "show") {
+                            auto r = aotf::shm::UserRequests(segment).get(args[1]);
+                            if (!r) return "no such request";
+                            return std::string(aotf::shm::to_string(r->status)) + " " +
+                                   std::string(aotf::shm::to_string(r->error));
+                          }
+                          if (args[0] == "scan-state" && args.size() == 3) {
+                            auto r = aotf::shm::ScanRequests(segment).get(args[1], args[2]);
+                            if (!r) return "no such scan";
+                            return std::string(r->has_failed ? "failed" : "ok") + (r->ended() ? " ended" : " running");
+                          }
+                          return "bad arguments";
+                        }});
 }
 
 }  // namespace

@@ -143,6 +143,32 @@ TEST_P(Runtime, TheStopCommandStopsTheDaemon) {
   EXPECT_EQ(d.wait_exit(6s), 0) << d.log();
 }
 
+TEST_P(Runtime, AWorkerThatThrowsFailsTheRequestItDeclared) {
+  Daemon d(short_name(), multiprocessing(), "[collector]\ninit_crash_window_s = 0\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string url = "https://www.deviantart.com/artist/art/work-123";
+  const std::string user = d.ctl("fault-request user " + url);
+  ASSERT_EQ(user.rfind("user ", 0), 0u) << user;
+  EXPECT_EQ(d.ctl("fault-request show " + url), "WAIT_LINK_FINDER \n");
+  std::ofstream(d.dir() / "data" / "faults" / "fault_worker_th1.request") << user.substr(0, user.size() - 1);
+  d.inject("fault_worker_th1", "throw_declared");
+  ASSERT_TRUE(eventually([&] { return d.ctl("fault-request show " + url) == "END PROCESSING_ERROR\n"; }))
+      << d.ctl("fault-request show " + url);
+  EXPECT_NE(d.error_log("fault_worker").find("Request: injected request user"), std::string::npos)
+      << d.error_log("fault_worker");
+  EXPECT_NE(d.ctl("queues").find("Unfinished user requests: 0"), std::string::npos) << d.ctl("queues");
+
+  // A scan request declared by a worker whose container dies: failed and ended.
+  const std::string scan = d.ctl("fault-request scan x 12345");
+  ASSERT_EQ(scan.rfind("scan ", 0), 0u) << scan;
+  EXPECT_EQ(d.ctl("fault-request scan-state x 12345"), "ok running\n");
+  std::ofstream(d.dir() / "data" / "faults" / "fault_worker_th2.request") << scan.substr(0, scan.size() - 1);
+  d.inject("fault_worker_th2", "throw_declared");
+  ASSERT_TRUE(eventually([&] { return d.ctl("fault-request scan-state x 12345") == "failed ended\n"; }))
+      << d.ctl("fault-request scan-state x 12345");
+  EXPECT_TRUE(d.all_beat_again(d.beats(), kWorkers));
+}
+
 TEST_P(Runtime, StacksOfEveryWorkerGoToStacktraceLog) {
   Daemon d(short_name(), multiprocessing());
   ASSERT_TRUE(d.start()) << d.log();
@@ -224,6 +250,22 @@ TEST_F(Containers, ASegfaultKillsOnlyItsContainerWhichIsRestarted) {
   })) << d.ctl("threads");
   EXPECT_FALSE(process_exists(victim)) << "reaped, not a zombie";
   EXPECT_TRUE(d.all_beat_again(d.beats(), kWorkers)) << d.log();
+}
+
+TEST_F(Containers, ARequestDeclaredByAContainerThatDiesIsFailed) {
+  Daemon d("declared_segv", true, "[supervisor]\nbackoff_initial_s = 0.05\n");
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string url = "https://www.pixiv.net/en/artworks/42";
+  const std::string user = d.ctl("fault-request user " + url);
+  ASSERT_EQ(user.rfind("user ", 0), 0u) << user;
+  // The worker declares the request, then its whole process dies: the supervisor fails it.
+  std::ofstream(d.dir() / "data" / "faults" / "fault_worker_th3.request") << user.substr(0, user.size() - 1);
+  d.inject("fault_worker_th3", "segv_declared");
+  ASSERT_TRUE(eventually([&] { return d.ctl("fault-request show " + url) == "END PROCESSING_ERROR\n"; }))
+      << d.log();
+  EXPECT_NE(d.log().find("fault_worker_th3 died with its container; its request failed: injected request user"),
+            std::string::npos)
+      << d.log();
 }
 
 TEST_F(Containers, AnAbortWhileHoldingASegmentLockDoesNotWedgeTheOthers) {

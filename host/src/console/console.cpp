@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "aotf/shm/pipelines.hpp"
 #include "runtime/stacks.hpp"
 
 namespace aotf::host {
@@ -123,7 +124,20 @@ std::string Console::threads() {
 }
 
 std::string Console::queues() {
-  return "refusals because a table or queue was full: " + std::to_string(segment_.header().refusals.load()) + "\n";
+  const shm::PipelineCounts c = shm::pipeline_counts(segment_);
+  std::string out;
+  out += "User requests, step 1 (Link Finder) queue: " + std::to_string(c.user_queue[0]) + "\n";
+  out += "User requests, step 2 (index accounts) queue: " + std::to_string(c.user_queue[1]) + "\n";
+  out += "User requests, step 3 (reverse search) queue: " + std::to_string(c.user_queue[2]) + "\n";
+  out += "Scans, step A (search listing) priority queue: " + std::to_string(c.search_priority) + "\n";
+  out += "Scans, step A (search listing) normal queue: " + std::to_string(c.search_normal) + "\n";
+  out += "Scans, step B (timeline listing) priority queue: " + std::to_string(c.timeline_priority) + "\n";
+  out += "Scans, step B (timeline listing) normal queue: " + std::to_string(c.timeline_normal) + "\n";
+  out += "Step C (indexing) queue: " + std::to_string(c.step_c) + "\n";
+  out += "Unfinished user requests: " + std::to_string(c.processing_user) + "\n";
+  out += "Unfinished scan requests: " + std::to_string(c.processing_scan) + "\n";
+  out += "Refused because a table or queue was full: " + std::to_string(c.refusals) + "\n";
+  return out;
 }
 
 std::string Console::metrics() {
