@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <optional>
 #include <vector>
 
@@ -28,7 +27,13 @@ std::vector<std::uint8_t> read_image_file(const std::string& name) {
   }
   std::ifstream in(name, std::ios::binary);
   if (!in) throw Error("cannot open the file");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::uint8_t> bytes;
+  if (!ec) bytes.reserve(static_cast<std::size_t>(size));
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    bytes.insert(bytes.end(), buffer, buffer + in.gcount());
+    if (bytes.size() > image::kMaxEncodedBytes) break;  // grew while being read: the decoder refuses it
+  }
   if (in.bad()) throw Error("cannot read the file");
   return bytes;
 }

@@ -13,7 +13,7 @@ namespace {
 // Fast mode decodes JPEGs at 1/2, 1/4 or 1/8 scale as long as both sides keep at least this many
 // pixels (4 × the 32-pixel Lanczos target): measured on photo-like JPEGs, see
 // tests/bench/fingerprint/README.md.
-constexpr int kFastMinSide = 256;
+constexpr int kFastMinSide = 512;
 }  // namespace
 
 std::array<std::uint8_t, 8> Fingerprint::bytes() const noexcept {

@@ -6,6 +6,7 @@
 
 #include "resample.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -28,27 +29,31 @@ double lanczos(double x) {
 
 // Pillow's clip8 (a lookup table over -640..639 after the shift: the same as clamping).
 inline std::uint8_t clip8(int in) {
-  if (in >= (255 << kPrecisionBits)) {
-    const int v = in >> kPrecisionBits;
-    return v >= 255 ? 255 : static_cast<std::uint8_t>(v);
-  }
   if (in <= 0) return 0;
-  return static_cast<std::uint8_t>(in >> kPrecisionBits);
+  const int v = in >> kPrecisionBits;
+  return v >= 255 ? 255 : static_cast<std::uint8_t>(v);
 }
 
-// One row of the horizontal pass. The hottest loop of the exact fingerprint: compiled for AVX2
-// too, picked at load time.
-__attribute__((target_clones("avx2", "default"))) void horizontal_row(const std::uint8_t* in, std::uint8_t* out,
-                                                                       int out_width, const int* bounds,
-                                                                       const std::int32_t* kk, int ksize) {
+// One row of the horizontal pass, the hottest loop of the exact fingerprint. Each 22-bit weight k
+// is split as k = hi·2048 + lo (hi signed, lo in 0..2047, both 16-bit), so the products are
+// 16×16-bit multiply-adds the compiler turns into pmaddwd, and
+//   Σ p·k = 2048·Σ p·hi + Σ p·lo
+// is the same integer Pillow's 32-bit sum gives (no partial sum can overflow: |Σ p·hi| < 2^20,
+// Σ p·lo < 2^28). The padded taps have zero weights; the row has zero padding behind it.
+__attribute__((target_clones("avx2", "default"))) void horizontal_row(const std::int16_t* wide, std::uint8_t* out,
+                                                                       int out_width, const int* xmins,
+                                                                       const std::int16_t* hi, const std::int16_t* lo,
+                                                                       int taps) {
   for (int xx = 0; xx < out_width; ++xx) {
-    const int xmin = bounds[xx * 2];
-    const int xmax = bounds[xx * 2 + 1];
-    const std::int32_t* k = &kk[xx * ksize];
-    const std::uint8_t* src = in + xmin;
-    std::int32_t ss = 1 << (kPrecisionBits - 1);
-    for (int x = 0; x < xmax; ++x) ss += static_cast<std::int32_t>(src[x]) * k[x];
-    out[xx] = clip8(ss);
+    const std::int16_t* src = wide + xmins[xx];
+    const std::int16_t* h = hi + static_cast<std::ptrdiff_t>(xx) * taps;
+    const std::int16_t* l = lo + static_cast<std::ptrdiff_t>(xx) * taps;
+    std::int32_t sum_hi = 0, sum_lo = 0;
+    for (int x = 0; x < taps; ++x) {
+      sum_hi += static_cast<std::int32_t>(src[x]) * h[x];
+      sum_lo += static_cast<std::int32_t>(src[x]) * l[x];
+    }
+    out[xx] = clip8((1 << (kPrecisionBits - 1)) + sum_hi * 2048 + sum_lo);
   }
 }
 
@@ -113,6 +118,25 @@ void LanczosResampler::start(int width, int height) {
               vertical_.bounds[static_cast<std::size_t>(out_height_) * 2 - 1];
   for (int i = 0; i < out_height_; ++i) vertical_.bounds[static_cast<std::size_t>(i) * 2] -= first_row_;
   rows_.assign(static_cast<std::size_t>(last_row_ - first_row_) * static_cast<std::size_t>(out_width_), 0);
+
+  // The split weights, each output's taps padded to a multiple of 16 with zeros.
+  int longest = 0;
+  for (int xx = 0; xx < out_width_; ++xx) longest = std::max(longest, horizontal_.bounds[static_cast<std::size_t>(xx) * 2 + 1]);
+  taps_ = (longest + 15) / 16 * 16;
+  xmins_.resize(static_cast<std::size_t>(out_width_));
+  hi_.assign(static_cast<std::size_t>(out_width_) * static_cast<std::size_t>(taps_), 0);
+  lo_.assign(hi_.size(), 0);
+  for (int xx = 0; xx < out_width_; ++xx) {
+    const auto x0 = static_cast<std::size_t>(xx);
+    xmins_[x0] = horizontal_.bounds[x0 * 2];
+    for (int x = 0; x < horizontal_.bounds[x0 * 2 + 1]; ++x) {
+      const std::int32_t k = horizontal_.k[x0 * static_cast<std::size_t>(horizontal_.ksize) + static_cast<std::size_t>(x)];
+      const std::size_t at = x0 * static_cast<std::size_t>(taps_) + static_cast<std::size_t>(x);
+      hi_[at] = static_cast<std::int16_t>(k >> 11);  // arithmetic shift: floor
+      lo_[at] = static_cast<std::int16_t>(k & 2047);
+    }
+  }
+  wide_.assign(static_cast<std::size_t>(width) + static_cast<std::size_t>(taps_), 0);
 }
 
 void LanczosResampler::row(const std::uint8_t* grey) {
@@ -120,7 +144,8 @@ void LanczosResampler::row(const std::uint8_t* grey) {
   if (y < first_row_ || y >= last_row_) return;
   std::uint8_t* out = &rows_[static_cast<std::size_t>(y - first_row_) * static_cast<std::size_t>(out_width_)];
   if (need_horizontal_) {
-    horizontal_row(grey, out, out_width_, horizontal_.bounds.data(), horizontal_.k.data(), horizontal_.ksize);
+    for (int x = 0; x < in_width_; ++x) wide_[static_cast<std::size_t>(x)] = grey[x];
+    horizontal_row(wide_.data(), out, out_width_, xmins_.data(), hi_.data(), lo_.data(), taps_);
   } else {
     std::memcpy(out, grey, static_cast<std::size_t>(out_width_));
   }

@@ -36,6 +36,12 @@ private:
   int first_row_ = 0, last_row_ = 0;  // rows of the input the vertical pass reads: [first, last)
   LanczosCoefficients horizontal_, vertical_;
   std::vector<std::uint8_t> rows_;  // horizontally resampled rows first_row_ .. last_row_-1
+  // Horizontal weights split for 16-bit multiply-adds (see resample.cpp), and the current row
+  // widened to 16 bits with zero padding for the padded taps.
+  int taps_ = 0;
+  std::vector<int> xmins_;
+  std::vector<std::int16_t> hi_, lo_;
+  std::vector<std::int16_t> wide_;
 };
 
 }  // namespace aotf::image::detail
