@@ -24,6 +24,8 @@ constexpr Subcommand kSubcommands[] = {
      &aotf::host::cmd_check_config},
     {"plugins", "plugins", "list the plugins folder: what each plugin registers, why a file was refused",
      &aotf::host::cmd_plugins},
+    {"reference-config", "reference-config", "print every key of the host and the loaded plugins with its default",
+     &aotf::host::cmd_reference_config},
     {"hash", "hash IMAGE...", "print the 64-bit fingerprint of each image file", &aotf::host::cmd_hash},
     {"import-aotf-db", "import-aotf-db FILE", "import a SQLite database of the original AOTF server",
      &aotf::host::cmd_import_aotf_db},

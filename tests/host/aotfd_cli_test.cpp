@@ -127,6 +127,24 @@ TEST_F(AotfdCli, TheDefaultConfigIsValid) {
   EXPECT_EQ(r.status, 0) << r.out;
 }
 
+TEST_F(AotfdCli, TheReferenceConfigListsEveryKeyAndIsUpToDate) {
+  const std::string source = AOTF_SOURCE_DIR;
+  Result r = run("--config " + source + "/config/aotfd.toml reference-config");
+  ASSERT_EQ(r.status, 0) << r.out;
+  std::ifstream in(source + "/config/aotfd.reference.toml");
+  const std::string committed((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(r.out, committed) << "regenerate it: build/bin/aotfd --config config/aotfd.toml reference-config > "
+                                 "config/aotfd.reference.toml";
+  // And it is itself a valid configuration.
+  const fs::path copy = dir_ / "reference.toml";
+  std::string text = committed;
+  const std::string data_line = "data_dir = \"data\"";
+  text.replace(text.find(data_line), data_line.size(), "data_dir = \"" + (dir_ / "data").string() + "\"");
+  std::ofstream(copy) << text;
+  Result check = run("--config " + copy.string() + " check-config");
+  EXPECT_EQ(check.status, 0) << check.out;
+}
+
 TEST_F(AotfdCli, DaemonStartsAndStopsOnSigterm) {
   const fs::path config = write_config(base());
   const fs::path log = dir_ / "daemon.log";

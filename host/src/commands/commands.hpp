@@ -27,6 +27,7 @@ int cmd_run(const Options& options);
 int cmd_container(const Options& options);  // internal: started by the host in multiprocessing mode
 int cmd_check_config(const Options& options);
 int cmd_plugins(const Options& options);
+int cmd_reference_config(const Options& options);
 int cmd_hash(const Options& options);
 int cmd_import_aotf_db(const Options& options);
 

@@ -39,6 +39,7 @@ std::string quoted(const std::string& text) {
 }
 
 std::string format_number(double value) {
+  if (value == std::floor(value) && std::fabs(value) < 1e15) return std::to_string(static_cast<long long>(value));
   std::ostringstream out;
   out << value;
   return out.str();
