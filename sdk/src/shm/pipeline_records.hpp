@@ -4,7 +4,10 @@
 // writing its key hash last and unpublished by clearing it first, so a holder killed half way
 // leaves a record that the repair either sees whole or ignores.
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -118,6 +121,14 @@ void crash_point(fault_injection::CrashPoint point) noexcept;
 void check_text(std::string_view what, std::string_view value, std::size_t max);
 void check_platform(std::string_view what, std::string_view platform);
 
+// copy_bounded with memcpy (the hot paths copy several strings per item).
+template <std::size_t N>
+void put(char (&out)[N], std::string_view text) noexcept {
+  const std::size_t n = text.size() < N - 1 ? text.size() : N - 1;
+  std::memcpy(out, text.data(), n);
+  out[n] = '\0';
+}
+
 template <std::size_t N>
 void terminate(char (&text)[N]) noexcept {
   text[N - 1] = '\0';
@@ -180,6 +191,43 @@ void repair_users(Segment& segment);
 void repair_scans(Segment& segment);
 void repair_step_c(Segment& segment);
 void repair_limiter(Segment& segment);
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Scoped lock over a structure's RobustMutex that spins briefly with trylock before sleeping:
+// holders keep a pipeline lock for about a microsecond per item, while a process put to sleep on
+// the futex of a busy machine may wait a whole scheduler tick to run again. A dead holder is
+// repaired on either path.
+class PipelineLock {
+public:
+  template <typename Repair>
+  PipelineLock(RobustMutex& mutex, const Repair& repair) : mutex_(mutex) {
+    for (int i = 0; i < 256; ++i) {
+      const int rc = pthread_mutex_trylock(mutex.native());
+      if (rc == 0) return;
+      if (rc == EOWNERDEAD) {
+        repair();
+        pthread_mutex_consistent(mutex.native());
+        return;
+      }
+      if (rc != EBUSY) break;
+      cpu_relax();
+    }
+    mutex.lock(repair);
+  }
+  ~PipelineLock() { mutex_.unlock(); }
+  PipelineLock(const PipelineLock&) = delete;
+  PipelineLock& operator=(const PipelineLock&) = delete;
+
+private:
+  RobustMutex& mutex_;
+};
 
 [[noreturn]] void refuse_full(Segment& segment, const std::string& message);
 

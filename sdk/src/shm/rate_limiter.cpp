@@ -26,8 +26,8 @@ struct Limiter {
         hashes(detail::at<std::uint64_t>(s, s.limiter_hashes_offset)),
         records(detail::at<LimiterRecord>(s, s.limiter_records_offset)) {}
 
-  RobustLock lock() {
-    return RobustLock(s.limiter_mutex, [this] { detail::repair_limiter(segment); });
+  detail::PipelineLock lock() {
+    return detail::PipelineLock(s.limiter_mutex, [this] { detail::repair_limiter(segment); });
   }
 };
 
@@ -85,7 +85,7 @@ bool RateLimiter::allow(std::string_view ip, std::int64_t now, std::int64_t inte
   } else {
     return true;  // no capacity at all: limiting is off
   }
-  copy_bounded(l.records[slot].ip, key);
+  detail::put(l.records[slot].ip, key);
   l.records[slot].last_ms = now;
   detail::crash_point(fault_injection::CrashPoint::LimiterInsertBeforePublish);
   detail::publication_point();

@@ -35,8 +35,8 @@ struct Scans {
         hashes(detail::at<std::uint64_t>(s, s.scan_hashes_offset)),
         records(detail::at<ScanRecord>(s, s.scan_records_offset)) {}
 
-  RobustLock lock() {
-    return RobustLock(s.scan_mutex, [this] { detail::repair_scans(segment); });
+  detail::PipelineLock lock() {
+    return detail::PipelineLock(s.scan_mutex, [this] { detail::repair_scans(segment); });
   }
 
   // Queue index: listing * 2 + (0 priority, 1 normal).
@@ -201,9 +201,9 @@ ScanLaunch ScanRequests::launch(std::string_view platform, std::string_view acco
   const std::uint32_t generation = r.generation + 1 == 0 ? 1 : r.generation + 1;
   std::memset(static_cast<void*>(&r), 0, sizeof r);
   r.generation = generation;
-  copy_bounded(r.platform, platform);
-  copy_bounded(r.account_id, account_id);
-  copy_bounded(r.account_name, account_name);
+  detail::put(r.platform, platform);
+  detail::put(r.account_id, account_id);
+  detail::put(r.account_name, account_name);
   r.is_priority = priority ? 1 : 0;
   r.reset_search_cursor = reset_search_cursor ? 1 : 0;
   r.created_ms = now;

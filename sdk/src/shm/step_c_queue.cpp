@@ -5,6 +5,7 @@
 // terminated. A push writes the item then moves tail; a pop writes the worker's indexing slot
 // then moves head, so a worker killed in between leaves its post both declared and still queued
 // (indexed twice at worst, never lost).
+#include <cstddef>
 #include <thread>
 
 #include "aotf/shm/pipelines.hpp"
@@ -33,8 +34,8 @@ struct StepC {
         items(detail::at<StepCRecord>(s, s.step_c_items_offset)),
         slots(detail::at<IndexingRecord>(s, s.indexing_offset)) {}
 
-  RobustLock lock() {
-    return RobustLock(s.step_c_mutex, [this] { detail::repair_step_c(segment); });
+  detail::PipelineLock lock() {
+    return detail::PipelineLock(s.step_c_mutex, [this] { detail::repair_step_c(segment); });
   }
   auto repair() {
     return [this] { detail::repair_step_c(segment); };
@@ -58,29 +59,86 @@ struct StepC {
     }
     std::memset(static_cast<void*>(free), 0, sizeof *free);
     detail::publication_point();
-    copy_bounded(free->worker, worker);
+    detail::put(free->worker, worker);
     return free;
   }
 
+  // Pushes `count` items, fill(record, index) writing each; waits for room up to `timeout`.
   template <typename Fill>
-  void push(std::chrono::milliseconds timeout, const Fill& fill) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+  void push(std::size_t count, std::chrono::milliseconds timeout, const Fill& fill) {
+    std::optional<std::chrono::steady_clock::time_point> deadline;  // read the clock only to wait
     auto held = lock();
-    while (size() >= capacity) {
-      if (!detail::wait_slice(segment, s.step_c_not_full, s.step_c_mutex, deadline, repair())) {
-        detail::refuse_full(segment, "the step C queue is full (" + std::to_string(capacity) +
-                                         " posts waiting to be indexed); raise runtime.step_c_queue");
+    for (std::size_t i = 0; i < count; ++i) {
+      while (size() >= capacity) {
+        if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
+        s.step_c_not_empty.notify_all();  // consumers first: they make the room
+        if (!detail::wait_slice(segment, s.step_c_not_full, s.step_c_mutex, *deadline, repair())) {
+          detail::refuse_full(segment, "the step C queue is full (" + std::to_string(capacity) +
+                                           " posts waiting to be indexed); raise runtime.step_c_queue");
+        }
       }
+      StepCRecord& item = items[s.step_c_tail % capacity];
+      std::memset(static_cast<void*>(&item), 0, offsetof(StepCRecord, text) + 1);
+      fill(item, i);
+      detail::crash_point(fault_injection::CrashPoint::StepCPushBeforePublish);
+      detail::publication_point();
+      s.step_c_tail = s.step_c_tail + 1;
     }
-    StepCRecord& item = items[s.step_c_tail % capacity];
-    std::memset(static_cast<void*>(&item), 0, sizeof item);
-    fill(item);
-    detail::crash_point(fault_injection::CrashPoint::StepCPushBeforePublish);
-    detail::publication_point();
-    s.step_c_tail = s.step_c_tail + 1;
-    s.step_c_not_empty.notify_one();
+    if (count == 1) {
+      s.step_c_not_empty.notify_one();
+    } else {
+      s.step_c_not_empty.notify_all();
+    }
   }
 };
+
+// Checked without building a message unless something is wrong: pushing is the hot path.
+void check_post(const PostToIndex& post) {
+  const auto bad_text = [](std::string_view v, std::size_t max) {
+    return v.size() > max || v.find('\0') != std::string_view::npos;
+  };
+  if (post.platform.empty() || bad_text(post.platform, kMaxPlatform)) detail::check_platform("post platform", post.platform);
+  for (char c : post.platform) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+      detail::check_platform("post platform", post.platform);
+    }
+  }
+  if (post.post_id.empty()) throw PipelineError("post ID is empty");
+  if (bad_text(post.post_id, kMaxPostId)) detail::check_text("post ID", post.post_id, kMaxPostId);
+  if (bad_text(post.account_id, kMaxAccountId)) detail::check_text("post account ID", post.account_id, kMaxAccountId);
+  if (post.image_urls.empty() || post.image_urls.size() > kMaxImages) {
+    throw PipelineError("post " + post.post_id + " has " + std::to_string(post.image_urls.size()) +
+                        " image URLs; 1 to 4 are indexed");
+  }
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < post.image_urls.size(); ++i) {
+    if (bad_text(post.image_urls[i], kMaxImageUrl)) {
+      detail::check_text("post " + post.post_id + " image URL " + std::to_string(i + 1), post.image_urls[i],
+                         kMaxImageUrl);
+    }
+    total += post.image_urls[i].size() + 1;
+  }
+  if (total > kMaxPostImagesBytes) {
+    throw PipelineError("the image URLs of post " + post.post_id + " take " + std::to_string(total) +
+                        " bytes together; at most " + std::to_string(kMaxPostImagesBytes) + " are kept");
+  }
+}
+
+void write_post(StepCRecord& r, const PostToIndex& post) {
+  r.kind = StepCItem::Post;
+  detail::put(r.platform, post.platform);
+  detail::put(r.post_id, post.post_id);
+  detail::put(r.account_id, post.account_id);
+  r.force_index = post.force_index ? 1 : 0;
+  r.was_failed_post = post.was_failed_post ? 1 : 0;
+  char* p = r.text;
+  for (const auto& url : post.image_urls) {
+    std::memcpy(p, url.data(), url.size());
+    p[url.size()] = '\0';
+    p += url.size() + 1;
+  }
+  r.image_count = static_cast<std::uint8_t>(post.image_urls.size());
+}
 
 StepCItem read_item(const StepCRecord& r) {
   StepCItem out;
@@ -92,6 +150,7 @@ StepCItem read_item(const StepCRecord& r) {
     out.post.force_index = r.force_index != 0;
     out.post.was_failed_post = r.was_failed_post != 0;
     const char* p = r.text;
+    out.post.image_urls.reserve(r.image_count);
     for (std::uint8_t i = 0; i < r.image_count && i < kMaxImages; ++i) {
       out.post.image_urls.emplace_back(p);
       p += out.post.image_urls.back().size() + 1;
@@ -138,39 +197,14 @@ void repair_step_c(Segment& segment) {
 }  // namespace detail
 
 void StepCQueue::push(const PostToIndex& post, std::chrono::milliseconds timeout) {
-  detail::check_platform("post platform", post.platform);
-  if (post.post_id.empty()) throw PipelineError("post ID is empty");
-  detail::check_text("post ID", post.post_id, kMaxPostId);
-  detail::check_text("post account ID", post.account_id, kMaxAccountId);
-  if (post.image_urls.empty() || post.image_urls.size() > kMaxImages) {
-    throw PipelineError("post " + post.post_id + " has " + std::to_string(post.image_urls.size()) +
-                        " image URLs; 1 to 4 are indexed");
-  }
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < post.image_urls.size(); ++i) {
-    detail::check_text("post " + post.post_id + " image URL " + std::to_string(i + 1), post.image_urls[i],
-                       kMaxImageUrl);
-    total += post.image_urls[i].size() + 1;
-  }
-  if (total > kMaxPostImagesBytes) {
-    throw PipelineError("the image URLs of post " + post.post_id + " take " + std::to_string(total) +
-                        " bytes together; at most " + std::to_string(kMaxPostImagesBytes) + " are kept");
-  }
-  StepC(segment_).push(timeout, [&](StepCRecord& r) {
-    r.kind = StepCItem::Post;
-    copy_bounded(r.platform, post.platform);
-    copy_bounded(r.post_id, post.post_id);
-    copy_bounded(r.account_id, post.account_id);
-    r.force_index = post.force_index ? 1 : 0;
-    r.was_failed_post = post.was_failed_post ? 1 : 0;
-    char* p = r.text;
-    for (const auto& url : post.image_urls) {
-      std::memcpy(p, url.data(), url.size());
-      p[url.size()] = '\0';
-      p += url.size() + 1;
-    }
-    r.image_count = static_cast<std::uint8_t>(post.image_urls.size());
-  });
+  check_post(post);
+  StepC(segment_).push(1, timeout, [&](StepCRecord& r, std::size_t) { write_post(r, post); });
+}
+
+void StepCQueue::push(const std::vector<PostToIndex>& posts, std::chrono::milliseconds timeout) {
+  for (const auto& post : posts) check_post(post);
+  if (posts.empty()) return;
+  StepC(segment_).push(posts.size(), timeout, [&](StepCRecord& r, std::size_t i) { write_post(r, posts[i]); });
 }
 
 void StepCQueue::push(const CursorInstruction& instruction, std::chrono::milliseconds timeout) {
@@ -178,21 +212,21 @@ void StepCQueue::push(const CursorInstruction& instruction, std::chrono::millise
   detail::check_text("cursor value", instruction.cursor, kMaxCursor);
   detail::check_text("cursor instruction account ID", instruction.account_id, kMaxAccountId);
   detail::check_text("cursor instruction account name", instruction.account_name, kMaxAccountName);
-  StepC(segment_).push(timeout, [&](StepCRecord& r) {
+  StepC(segment_).push(1, timeout, [&](StepCRecord& r, std::size_t) {
     r.kind = StepCItem::Cursor;
     r.listing = static_cast<std::uint8_t>(instruction.listing);
     r.scan = instruction.scan;
-    copy_bounded(r.platform, instruction.platform);
-    copy_bounded(r.account_id, instruction.account_id);
-    copy_bounded(r.account_name, instruction.account_name);
-    copy_bounded(r.text, instruction.cursor);
+    detail::put(r.platform, instruction.platform);
+    detail::put(r.account_id, instruction.account_id);
+    detail::put(r.account_name, instruction.account_name);
+    detail::put(r.text, instruction.cursor);
   });
 }
 
 StepCPop StepCQueue::pop_and_declare(std::string_view worker, bool first_time, std::chrono::milliseconds timeout) {
   if (worker.empty()) throw PipelineError("step C worker name is empty");
-  detail::check_text("step C worker name", worker, 63);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (worker.size() > 63) detail::check_text("step C worker name", worker, 63);
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // read the clock only to wait
   StepC c(segment_);
   auto lock = c.lock();
   IndexingRecord* slot = c.slot_of(worker, true);
@@ -202,16 +236,17 @@ StepCPop StepCQueue::pop_and_declare(std::string_view worker, bool first_time, s
     slot->busy = 0;
   }
   while (c.size() == 0) {
-    if (!detail::wait_slice(segment_, c.s.step_c_not_empty, c.s.step_c_mutex, deadline, c.repair())) return out;
+    if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
+    if (!detail::wait_slice(segment_, c.s.step_c_not_empty, c.s.step_c_mutex, *deadline, c.repair())) return out;
   }
   const StepCRecord& item = c.items[c.s.step_c_head % c.capacity];
   out.item = read_item(item);
   if (item.kind == StepCItem::Post) {
     slot->busy = 0;
     detail::publication_point();
-    copy_bounded(slot->platform, std::string_view(item.platform));
-    copy_bounded(slot->post_id, std::string_view(item.post_id));
-    copy_bounded(slot->account_id, std::string_view(item.account_id));
+    detail::put(slot->platform, std::string_view(item.platform));
+    detail::put(slot->post_id, std::string_view(item.post_id));
+    detail::put(slot->account_id, std::string_view(item.account_id));
     slot->sequence = ++c.s.indexing_sequence;
     detail::publication_point();
     slot->busy = 1;

@@ -43,8 +43,8 @@ struct Users {
         ip_hashes(detail::at<std::uint64_t>(s, s.ip_hashes_offset)),
         ips(detail::at<detail::IpRecord>(s, s.ip_records_offset)) {}
 
-  RobustLock lock() {
-    return RobustLock(s.user_mutex, [this] { detail::repair_users(segment); });
+  detail::PipelineLock lock() {
+    return detail::PipelineLock(s.user_mutex, [this] { detail::repair_users(segment); });
   }
 
   detail::Ring queue(int step) {
@@ -95,7 +95,7 @@ struct Users {
     }
     for (std::uint32_t i = 0; i < ip_capacity; ++i) {
       if (ip_hashes[i] != 0) continue;
-      copy_bounded(ips[i].ip, ip);
+      detail::put(ips[i].ip, ip);
       ips[i].unfinished = 1;
       detail::publication_point();
       ip_hashes[i] = detail::key_hash(ip, {}, kIpSalt);
@@ -174,8 +174,8 @@ struct Users {
     r.status = static_cast<std::int8_t>(UserStatus::Null);
     r.is_direct = direct ? 1 : 0;
     r.created_ms = now;
-    copy_bounded(r.key, key);
-    copy_bounded(r.ip, ip);
+    detail::put(r.key, key);
+    detail::put(r.ip, ip);
     ip_increment(ip);
     ++s.user_processing;
     ++(direct ? s.direct_count : s.user_count);
@@ -391,11 +391,11 @@ LaunchOutcome UserRequests::launch_direct(std::string_view key, std::string_view
   u.insert(*slot, key, true, ip, now);
   UserRecord& r = u.records[*slot];
   if (!account_name.empty()) {
-    copy_bounded(r.accounts[0].name, account_name);
+    detail::put(r.accounts[0].name, account_name);
     r.account_count = 1;
   }
   if (looks_like_url(key) && key.size() <= kMaxImageUrl) {
-    copy_bounded(r.images[0], key);
+    detail::put(r.images[0], key);
     r.image_count = 1;
   }
   r.status = static_cast<std::int8_t>(UserStatus::IndexAccounts);
@@ -493,12 +493,12 @@ bool UserRequests::set_link_finder_result(RequestRef ref, const std::vector<std:
   auto lock = u.lock();
   UserRecord* r = u.resolve(ref);
   if (!r) return false;
-  for (std::size_t i = 0; i < image_urls.size(); ++i) copy_bounded(r->images[i], image_urls[i]);
+  for (std::size_t i = 0; i < image_urls.size(); ++i) detail::put(r->images[i], image_urls[i]);
   r->image_count = static_cast<std::uint8_t>(image_urls.size());
   for (std::size_t i = 0; i < accounts.size(); ++i) {
-    copy_bounded(r->accounts[i].platform, accounts[i].platform);
-    copy_bounded(r->accounts[i].name, accounts[i].name);
-    copy_bounded(r->accounts[i].id, accounts[i].id);
+    detail::put(r->accounts[i].platform, accounts[i].platform);
+    detail::put(r->accounts[i].name, accounts[i].name);
+    detail::put(r->accounts[i].id, accounts[i].id);
   }
   r->account_count = static_cast<std::uint8_t>(accounts.size());
   r->published_ms = published_ms;
@@ -511,7 +511,7 @@ bool UserRequests::set_image_urls(RequestRef ref, const std::vector<std::string>
   auto lock = u.lock();
   UserRecord* r = u.resolve(ref);
   if (!r) return false;
-  for (std::size_t i = 0; i < image_urls.size(); ++i) copy_bounded(r->images[i], image_urls[i]);
+  for (std::size_t i = 0; i < image_urls.size(); ++i) detail::put(r->images[i], image_urls[i]);
   r->image_count = static_cast<std::uint8_t>(image_urls.size());
   return true;
 }
@@ -565,9 +565,9 @@ bool UserRequests::set_results(RequestRef ref, const std::vector<FoundPost>& res
   if (!r) return false;
   for (std::size_t i = 0; i < results.size(); ++i) {
     auto& x = r->results[i];
-    copy_bounded(x.platform, results[i].platform);
-    copy_bounded(x.post_id, results[i].post_id);
-    copy_bounded(x.account_id, results[i].account_id);
+    detail::put(x.platform, results[i].platform);
+    detail::put(x.post_id, results[i].post_id);
+    detail::put(x.account_id, results[i].account_id);
     x.position = results[i].image_position;
     x.count = results[i].images_count;
     x.distance = results[i].distance;

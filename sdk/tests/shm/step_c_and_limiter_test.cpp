@@ -132,6 +132,31 @@ TEST(StepCQueue, AFullQueueWaitsForRoomThenRefuses) {
   for (const char* id : {"1", "2", "3", "4"}) EXPECT_EQ(queue.pop_and_declare("c_th1", false, 1ms).item->post.post_id, id);
 }
 
+TEST(StepCQueue, APageOfPostsIsCheckedWholeThenPushedInOrder) {
+  auto c = test::small_capacities();
+  c.step_c_queue = 8;
+  auto segment = make_segment(c);
+  StepCQueue queue(*segment);
+  std::vector<PostToIndex> page;
+  for (int i = 0; i < 20; ++i) page.push_back(post(std::to_string(i)));
+  page[19].image_urls.clear();
+  EXPECT_THROW(queue.push(page), PipelineError);
+  EXPECT_EQ(queue.size(), 0u) << "nothing pushed when one post is bad";
+  page[19] = post("19");
+  std::vector<std::string> seen;
+  std::thread consumer([&] {
+    while (seen.size() < 20) {
+      auto popped = queue.pop_and_declare("c_th1", seen.empty(), 5s);
+      if (!popped.item) return;
+      seen.push_back(popped.item->post.post_id);
+    }
+  });
+  queue.push(page, 20s);  // more than the queue holds: waits for the consumer
+  consumer.join();
+  ASSERT_EQ(seen.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], std::to_string(i));
+}
+
 TEST(StepCQueue, BadPostsAreRefusedNamingTheField) {
   auto segment = make_segment();
   StepCQueue queue(*segment);

@@ -353,6 +353,10 @@ public:
   // CapacityError (counted). A listing pushes all its posts before its cursor instruction.
   void push(const PostToIndex& post, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void push(const CursorInstruction& instruction, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Pushes a page of posts in order, taking the lock once per run of free room (a listing pushes
+  // each page it reads this way). Every post is checked before any is pushed. When the queue
+  // stays full past `timeout`, throws CapacityError; the posts before the refused one are queued.
+  void push(const std::vector<PostToIndex>& posts, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   // Pops the oldest item and, in the same critical section, records a popped post in the
   // indexing slot of `worker` (a cursor instruction clears it). `first_time` = first pop since
