@@ -87,8 +87,15 @@ __attribute__((always_inline)) inline void probe_tables(const Tables& t, std::ui
     for (std::size_t p = 0; p < std::min(kAhead, probes); ++p) {
       __builtin_prefetch(offsets + (query_key ^ masks[p]));
     }
+    constexpr std::size_t kAheadCodes = 4;
     for (std::size_t p = 0; p < probes; ++p) {
       if (p + kAhead < probes) __builtin_prefetch(offsets + (query_key ^ masks[p + kAhead]));
+      // Second stage: the bucket whose start arrived by now, its first entries.
+      if (p + kAheadCodes < probes) {
+        const std::uint32_t start = offsets[query_key ^ masks[p + kAheadCodes]];
+        __builtin_prefetch(ids == nullptr ? static_cast<const void*>(t.codes + start)
+                                          : static_cast<const void*>(ids + start));
+      }
       const std::uint32_t key = query_key ^ masks[p];
       const std::uint32_t end = offsets[key + 1];
       for (std::uint32_t e = offsets[key]; e < end; ++e) {
