@@ -8,6 +8,7 @@
 #include <png.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <csetjmp>
 #include <cstring>
@@ -143,8 +144,9 @@ private:
     }
     // No png_set_interlace_handling: each pass row arrives as it is and is placed here, pixel by
     // pixel, without libpng's replication.
-    png_start_read_image(png_);
-    raw_.assign(png_get_rowbytes(png_, info), 0);
+    png_read_update_info(png_, info);  // rowbytes after the transforms above
+    // convert_row reads at most 8 bytes per pixel (16-bit RGBA before stripping never reaches it).
+    raw_.assign(std::max<std::size_t>(png_get_rowbytes(png_, info), static_cast<std::size_t>(width_) * 8), 0);
     grey_.assign(width_, 0);
     if (interlaced_) {
       convert_row(raw_.data(), grey_.data(), width_);
