@@ -248,6 +248,61 @@ TEST(HammingIndex, InterleavedAddsAndRemovesWithMerges) {
   }
 }
 
+// Merges running in another thread while posts are added, removed and re-indexed: removes that
+// land while a merge builds the new layer must still hold after it is swapped in.
+TEST(HammingIndex, RemovesDuringMergesStayRemoved) {
+  std::mt19937_64 rng(31);
+  HammingIndex index({.delta_limit = 1'000'000});  // merges only from the compacting thread
+  Model model;
+  const auto initial = random_entries(30000, rng);
+  index.build(initial);
+  for (const auto& e : initial) model.posts[e.post_ref].push_back(e);
+  const std::uint64_t hot = rng();
+  std::atomic<bool> done{false};
+  std::atomic<int> merges{0};
+  std::thread compactor([&] {
+    while (!done.load()) {
+      index.compact();
+      ++merges;
+    }
+  });
+  std::uint64_t next_post = 100'000;
+  for (int step = 0; step < 3000; ++step) {
+    const auto action = rng() % 3;
+    auto pick = [&] { return std::next(model.posts.begin(), static_cast<long>(rng() % model.posts.size()))->first; };
+    if (action == 0) {
+      const std::uint64_t post = pick();
+      EXPECT_EQ(index.remove_post(post), model.posts[post].size()) << "step " << step;
+      model.posts.erase(post);
+    } else {
+      const std::uint64_t post = action == 1 ? pick() : next_post++;
+      if (model.posts.contains(post)) {
+        EXPECT_EQ(index.remove_post(post), model.posts[post].size()) << "step " << step;
+      }
+      std::vector<ImageEntry> images;
+      const auto count = static_cast<std::uint8_t>(1 + rng() % 4);
+      for (std::uint8_t k = 1; k <= count; ++k) {
+        images.push_back({post, k, flip_bits(hot, static_cast<int>(rng() % 9), rng)});
+      }
+      index.add(images);
+      model.posts[post] = images;
+    }
+    if (step % 300 == 299) {
+      const auto live = model.live();
+      ASSERT_EQ(index.size(), live.size()) << "step " << step;
+      ASSERT_GT(expect_same_as_linear(index, live, {hot, flip_bits(hot, 2, rng)}, 8), 0u);
+    }
+  }
+  done.store(true);
+  compactor.join();
+  EXPECT_GT(merges.load(), 1);
+  index.compact();
+  const auto live = model.live();
+  EXPECT_EQ(index.size(), live.size());
+  EXPECT_EQ(index.stats().stored_entries, live.size());
+  expect_same_as_linear(index, live, {hot, flip_bits(hot, 4, rng), rng()});
+}
+
 // One writer adds posts of 4 images near one code, and re-indexes (remove, then add) other
 // posts near it, while readers search that code. Every answer must show each post with all 4
 // images or none, and every post whose add() had returned before the search started.
