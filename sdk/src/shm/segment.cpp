@@ -103,7 +103,8 @@ std::unique_ptr<Segment> Segment::create(const std::string& instance, const Capa
                        " bytes: " + error.what() + "; lower the capacities in [runtime] or enlarge /dev/shm");
   }
 
-  std::memset(segment->base_, 0, layout.total);
+  // A new shared-memory object reads as zeros; pages are only backed once touched, so a large
+  // capacity costs memory only when it is used.
   auto* header = new (segment->base_) SegmentHeader{};
   header->magic = kSegmentMagic;
   header->layout_version = kLayoutVersion;
