@@ -11,8 +11,9 @@ namespace aotf::image {
 
 namespace {
 // Fast mode decodes JPEGs at 1/2, 1/4 or 1/8 scale as long as both sides keep at least this many
-// pixels (4 × the 32-pixel Lanczos target): measured on photo-like JPEGs, see
-// tests/bench/fingerprint/README.md.
+// pixels. Measured on 150 photo-like JPEGs of 300-2500 px: 512 keeps 99.3% within 2 bits of the
+// exact fingerprint (88% identical); 256 gives 96.7%, 128 gives 94%. Going lower buys little
+// speed, because entropy decoding, which no DCT scaling avoids, dominates a reduced decode.
 constexpr int kFastMinSide = 512;
 }  // namespace
 

@@ -57,6 +57,8 @@ __attribute__((target_clones("avx2", "default"))) void horizontal_row(const std:
   }
 }
 
+LanczosCoefficients cached_coefficients(int in_size, int out_size);
+
 }  // namespace
 
 LanczosCoefficients lanczos_coefficients(int in_size, int out_size) {
@@ -103,6 +105,31 @@ LanczosCoefficients lanczos_coefficients(int in_size, int out_size) {
   return c;
 }
 
+namespace {
+// Images of one site often share their sizes (2048 px for the large Twitter variant, for
+// instance), and computing the weights costs thousands of sin() calls. A few recent sets per
+// thread are kept; a copy is cheaper than recomputing.
+LanczosCoefficients cached_coefficients(int in_size, int out_size) {
+  struct Entry {
+    int in_size, out_size;
+    LanczosCoefficients coefficients;
+  };
+  constexpr std::size_t kEntries = 8;
+  thread_local std::vector<Entry> cache;
+  thread_local std::size_t next = 0;
+  for (const auto& e : cache)
+    if (e.in_size == in_size && e.out_size == out_size) return e.coefficients;
+  LanczosCoefficients c = lanczos_coefficients(in_size, out_size);
+  if (cache.size() < kEntries) {
+    cache.push_back({in_size, out_size, c});
+  } else {
+    cache[next] = {in_size, out_size, c};
+    next = (next + 1) % kEntries;
+  }
+  return c;
+}
+}  // namespace
+
 LanczosResampler::LanczosResampler(int out_width, int out_height) : out_width_(out_width), out_height_(out_height) {}
 
 void LanczosResampler::start(int width, int height) {
@@ -111,8 +138,8 @@ void LanczosResampler::start(int width, int height) {
   in_height_ = height;
   next_row_ = 0;
   need_horizontal_ = width != out_width_;
-  horizontal_ = lanczos_coefficients(width, out_width_);
-  vertical_ = lanczos_coefficients(height, out_height_);
+  horizontal_ = cached_coefficients(width, out_width_);
+  vertical_ = cached_coefficients(height, out_height_);
   first_row_ = vertical_.bounds[0];
   last_row_ = vertical_.bounds[static_cast<std::size_t>(out_height_) * 2 - 2] +
               vertical_.bounds[static_cast<std::size_t>(out_height_) * 2 - 1];
