@@ -6,6 +6,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <pty.h>
+#include <poll.h>
+
 #include "daemon_harness.hpp"
 
 namespace aotf::test {
@@ -229,6 +232,45 @@ TEST_P(Runtime, ATerminalThatWentAwayIsDroppedNotFatal) {
 
 INSTANTIATE_TEST_SUITE_P(BothModes, Runtime, testing::Values(false, true),
                          [](const testing::TestParamInfo<bool>& info) { return info.param ? "processes" : "threads"; });
+
+// The console on a terminal: commands typed at the prompt, answers on the terminal, Ctrl-D stops.
+TEST(TerminalConsole, AnswersTypedCommandsAndStopsOnEndOfFile) {
+  Daemon d("tty", false);
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl(AOTFD_BINARY, AOTFD_BINARY, "--config", d.config().c_str(), "run", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string screen;
+  auto read_until = [&](const std::string& text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (screen.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{master, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0) {
+        char buffer[4096];
+        const ssize_t n = ::read(master, buffer, sizeof buffer);
+        if (n <= 0) break;
+        screen.append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+    return screen.find(text) != std::string::npos;
+  };
+  ASSERT_TRUE(read_until("aotfd> ", 15s)) << screen;
+  const std::string help = "help\r";
+  ASSERT_EQ(::write(master, help.data(), help.size()), static_cast<ssize_t>(help.size()));
+  EXPECT_TRUE(read_until("append the stack of every worker", 5s)) << screen;
+  const std::string threads = "threads\r";
+  ASSERT_EQ(::write(master, threads.data(), threads.size()), static_cast<ssize_t>(threads.size()));
+  EXPECT_TRUE(read_until("fault_worker_th3", 5s)) << screen;
+  const char eof = 4;  // Ctrl-D
+  ASSERT_EQ(::write(master, &eof, 1), 1);
+  int status = 0;
+  ASSERT_TRUE(eventually([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 10s)) << screen;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << screen;
+  ::close(master);
+}
 
 // --- only with container processes -------------------------------------------------------
 
