@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Lower pixel limit than production so a header claiming a huge image is refused instead of
   // exhausting the fuzzer's memory; the limit logic itself is the same code.
   aotf::image::DecodeLimits limits;
-  limits.max_pixels = 4'000'000;
+  limits.max_pixels = 1'000'000;
   try {
     (void)aotf::image::read_info(bytes, limits);
   } catch (const aotf::Error&) {

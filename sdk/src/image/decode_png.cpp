@@ -80,6 +80,9 @@ public:
       return;
     }
     png_set_crc_action(png_, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+    // libpng refuses sides over 1,000,000 by default; Pillow does not, and the pixel limit has
+    // been checked from IHDR already.
+    png_set_user_limits(png_, 0x7fffffff, 0x7fffffff);
     png_set_benign_errors(png_, 1);
 #ifdef PNG_IGNORE_ADLER32
     png_set_option(png_, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
