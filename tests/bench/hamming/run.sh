@@ -13,4 +13,4 @@ if [[ ! -x $bin ]]; then
   echo "run.sh: $bin not found; build it first: cmake --build $build --target aotf_bench_hamming" >&2
   exit 1
 fi
-exec "$bin" --codes 1000000,10000000 --queries 4000 --radius 6 --seconds 4 "$@"
+exec "$bin" --codes 1000000,10000000 --queries 4000 --radius 6 --seconds 3 "$@"
