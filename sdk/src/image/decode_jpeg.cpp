@@ -41,6 +41,17 @@ __attribute__((target_clones("avx2", "default"))) void rgbx_to_luma(const std::u
   }
 }
 
+// The same luma, written as the 16-bit pixels the resampler works on.
+__attribute__((target_clones("avx2", "default"))) void rgbx_to_luma16(const std::uint8_t* in, std::int16_t* grey,
+                                                                       std::size_t width) {
+  for (std::size_t x = 0; x < width; ++x) {
+    std::uint32_t pixel;
+    std::memcpy(&pixel, in + 4 * x, 4);
+    const std::uint32_t r = pixel & 0xFF, g = (pixel >> 8) & 0xFF, b = (pixel >> 16) & 0xFF;
+    grey[x] = static_cast<std::int16_t>((r * 19595u + g * 38470u + b * 7471u + 0x8000u) >> 16);
+  }
+}
+
 // Pillow keeps the rows a damaged file did not deliver at zero in its own mode: black for grey and
 // RGB, white for CMYK (zero ink).
 std::uint8_t missing_row_value(J_COLOR_SPACE out) { return out == JCS_CMYK ? 255 : 0; }
@@ -107,8 +118,14 @@ public:
       const JDIMENSION got = jpeg_read_scanlines(&cinfo_, rows, kBatch);
       if (got == 0) break;  // cannot happen with a memory source
       for (JDIMENSION i = 0; i < got; ++i) {
-        convert_row(rows[i], out, width);
-        sink.row(grey_.data());
+        std::int16_t* wide = out == JCS_EXT_RGBX ? sink.wide_row_buffer() : nullptr;
+        if (wide) {
+          rgbx_to_luma16(rows[i], wide, width);
+          sink.wide_row();
+        } else {
+          convert_row(rows[i], out, width);
+          sink.row(grey_.data());
+        }
         ++rows_done_;
       }
     }

@@ -18,6 +18,10 @@ public:
   virtual ~RowSink() = default;
   virtual void start(int width, int height) = 0;
   virtual void row(const std::uint8_t* grey) = 0;
+  // A sink that works on 16-bit pixels may offer a buffer of `width` values for the next row; a
+  // decoder may then write the row there and call wide_row() instead of row(). Saves a pass.
+  virtual std::int16_t* wide_row_buffer() { return nullptr; }
+  virtual void wide_row() {}
 };
 
 struct DecodeRequest {

@@ -183,6 +183,15 @@ void LanczosResampler::row(const std::uint8_t* grey) {
   }
 }
 
+std::int16_t* LanczosResampler::wide_row_buffer() { return need_horizontal_ ? wide_.data() : nullptr; }
+
+void LanczosResampler::wide_row() {
+  const int y = next_row_++;
+  if (y < first_row_ || y >= last_row_) return;
+  std::uint8_t* out = &rows_[static_cast<std::size_t>(y - first_row_) * static_cast<std::size_t>(out_width_)];
+  horizontal_row(wide_.data(), out, out_width_, xmins_.data(), hi_.data(), lo_.data(), taps_);
+}
+
 void LanczosResampler::finish(std::uint8_t* out) const {
   if (next_row_ != in_height_) throw std::logic_error("LanczosResampler::finish before the last row");
   if (in_height_ == out_height_) {

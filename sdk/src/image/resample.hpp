@@ -25,6 +25,8 @@ public:
   LanczosResampler(int out_width, int out_height);
   void start(int width, int height) override;
   void row(const std::uint8_t* grey) override;
+  std::int16_t* wide_row_buffer() override;
+  void wide_row() override;
   // Writes out_width × out_height pixels. Requires every row to have been delivered.
   void finish(std::uint8_t* out) const;
 
