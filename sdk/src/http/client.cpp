@@ -131,6 +131,10 @@ Response Client::Impl::send_once(const Request& request, const detail::Url& url)
   cli.set_follow_location(false);
   cli.set_url_encode(false);  // parse_url already escaped what must be
   if (!proxy.host.empty()) cli.set_proxy(proxy.host, proxy.port);
+  if (url.scheme == "https") {
+    cli.enable_server_certificate_verification(true);
+    if (!options.ca_cert_file.empty()) cli.set_ca_cert_path(options.ca_cert_file);
+  }
 
   const std::size_t limit = request.max_body_bytes.value_or(options.max_body_bytes);
 

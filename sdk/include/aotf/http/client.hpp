@@ -59,6 +59,9 @@ struct ClientOptions {
   std::chrono::milliseconds min_interval_per_host{0};
   // "http://host:port" or empty. https targets go through CONNECT, http ones in absolute form.
   std::string proxy;
+  // PEM file of the certificate authorities to trust for https instead of the system store
+  // (a private CA, or a test's self-signed certificate). Certificates are always verified.
+  std::string ca_cert_file;
 };
 
 struct Response {
