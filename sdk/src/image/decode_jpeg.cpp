@@ -118,9 +118,13 @@ public:
       const JDIMENSION got = jpeg_read_scanlines(&cinfo_, rows, kBatch);
       if (got == 0) break;  // cannot happen with a memory source
       for (JDIMENSION i = 0; i < got; ++i) {
-        std::int16_t* wide = out == JCS_EXT_RGBX ? sink.wide_row_buffer() : nullptr;
+        std::int16_t* wide = out == JCS_EXT_RGBX || out == JCS_GRAYSCALE ? sink.wide_row_buffer() : nullptr;
         if (wide) {
-          rgbx_to_luma16(rows[i], wide, width);
+          if (out == JCS_EXT_RGBX) {
+            rgbx_to_luma16(rows[i], wide, width);
+          } else {
+            for (std::size_t x = 0; x < width; ++x) wide[x] = rows[i][x];
+          }
           sink.wide_row();
         } else {
           convert_row(rows[i], out, width);

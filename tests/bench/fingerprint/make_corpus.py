@@ -35,8 +35,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     os.makedirs(args.folder, exist_ok=True)
-    rng = numpy.random.default_rng(args.seed)
     for i in range(args.count):
+        rng = numpy.random.default_rng([args.seed, i])  # per file, so skipping a file changes nothing
         width = int(rng.integers(args.min_side, args.max_side + 1))
         height = int(rng.integers(args.min_side, args.max_side + 1))
         quality = int(rng.integers(80, 96))
