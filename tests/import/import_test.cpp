@@ -233,6 +233,17 @@ TEST_F(ImportTest, ASecondRunAddsNothingAndSaysSo) {
   EXPECT_EQ(db.account("x", "1234567890")->uses_count, 4);
 }
 
+TEST_F(ImportTest, AnEmptyOriginalDatabaseStillMarksTheTargetExact) {
+  exec_sql(original, kOriginalSchema);
+  const CommandResult run = import(original);
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("Nothing to import: " + original.string() + " holds no rows."), std::string::npos)
+      << run.output;
+  Database db(target());
+  EXPECT_EQ(db.recorded_fingerprint_mode(), aotf::db::FingerprintMode::Exact);
+  EXPECT_EQ(db.count_accounts(), 0);
+}
+
 TEST_F(ImportTest, RefusesAFileThatIsNotSqlite) {
   std::ofstream(original) << "-- MySQL dump 10.13\nCREATE TABLE accounts (account_id BIGINT);\n";
   const CommandResult run = import(original);

@@ -61,7 +61,10 @@ int cmd_import_aotf_db(const Options& options) {
               << tally_line("posts:", report.posts) << "\n"
               << tally_line("re-index rows:", report.retries) << "\n";
     const auto added = report.accounts.imported + report.posts.imported + report.retries.imported;
-    if (added == 0 && report.problems.empty()) {
+    const auto present = report.accounts.present + report.posts.present + report.retries.present;
+    if (added == 0 && present == 0 && report.problems.empty()) {
+      std::cout << "Nothing to import: " << source.string() << " holds no rows.\n";
+    } else if (added == 0 && report.problems.empty()) {
       std::cout << "Nothing new: every row of " << source.string() << " was already present.\n";
     }
     for (std::size_t i = 0; i < report.problems.size() && i < kShownProblems; ++i) {

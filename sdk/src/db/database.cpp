@@ -390,6 +390,10 @@ int Database::schema_version() { return impl_->user_version(); }
 
 std::optional<FingerprintMode> Database::recorded_fingerprint_mode() { return impl_->recorded_mode(); }
 
+void Database::claim_fingerprint_mode() {
+  impl_->transaction([&] { impl_->ensure_mode_recorded(); });
+}
+
 void Database::write_transaction(const std::function<void()>& work) { impl_->transaction(work); }
 
 std::string Database::now_text() const { return impl_->now(); }

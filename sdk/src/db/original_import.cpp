@@ -327,6 +327,7 @@ void check_original_database(const std::filesystem::path& source_file) {
 ImportReport import_original_database(const std::filesystem::path& source_file, Database& target) {
   Source source(source_file);
   if (std::string why = source.open(); !why.empty()) throw NotAnOriginalDatabase(why);
+  target.claim_fingerprint_mode();  // the original's fingerprints are exact ones
   Importer importer(source, target, source_file.string());
   importer.run();
   return importer.report;

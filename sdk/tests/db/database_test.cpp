@@ -88,6 +88,16 @@ TEST_F(DatabaseTest, TwoModesOpenedOnAnEmptyFileOnlyTheFirstWriterWins) {
   EXPECT_FALSE(fast.has_post("x", "2"));
 }
 
+TEST_F(DatabaseTest, ClaimingTheModeRecordsItBeforeAnyPost) {
+  {
+    Database db = open(FingerprintMode::Fast);
+    db.claim_fingerprint_mode();
+    EXPECT_EQ(db.recorded_fingerprint_mode(), FingerprintMode::Fast);
+    EXPECT_EQ(db.count_posts(), 0);
+  }
+  EXPECT_THROW(open(FingerprintMode::Exact), FingerprintModeError);
+}
+
 TEST_F(DatabaseTest, FirstWriteOfAPostWins) {
   Database db = open();
   Post first = make_post("100", "7", {0xAAAA, std::nullopt});

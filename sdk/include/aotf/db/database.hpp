@@ -159,6 +159,9 @@ public:
   [[nodiscard]] int schema_version();
   // The mode recorded in the file, empty while no post was written.
   [[nodiscard]] std::optional<FingerprintMode> recorded_fingerprint_mode();
+  // Records this connection's mode now if the file has none yet (an import does so before its
+  // first row); throws FingerprintModeError if the file holds the other one.
+  void claim_fingerprint_mode();
 
   // Runs `work` inside one write transaction (BEGIN IMMEDIATE, retried while busy): every write
   // it makes is committed together, or none if it throws. Nested calls join the outer one.

@@ -41,7 +41,8 @@ struct ImportReport {
 BOOST_SYMBOL_VISIBLE void check_original_database(const std::filesystem::path& source);
 
 // Imports `source` into `target` in batches of write transactions (a running daemon keeps
-// writing meanwhile). `target` must be opened with FingerprintMode::Exact. Throws
+// writing meanwhile). `target` must be opened with FingerprintMode::Exact; the import records
+// that mode in it even when `source` holds no post. Throws
 // NotAnOriginalDatabase before writing anything when `source` is not such a database, and
 // DatabaseError when the target fails.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE ImportReport import_original_database(const std::filesystem::path& source,
