@@ -7,6 +7,7 @@
 //   pending_tombstones        during a merge: every post removed since the merge started, i.e.
 //                             the tombstones of the base the merge is building
 //   delta                     additions since the last merge (removed physically)
+// Writers pass `turnstile` before `state` so that searches cannot starve them (see Impl).
 // `writer` serialises mutations, so a mutation may read base and frozen without `state` (they are
 // immutable and only a mutation replaces them). `merging` lets one merge run at a time; the build
 // of the new base happens without `writer`, so adds and removes go on during it.
@@ -114,6 +115,10 @@ struct HammingIndex::Impl {
   HammingIndexOptions options;
 
   mutable std::shared_mutex state;
+  // glibc's rwlock lets new readers in while a writer waits, so a steady stream of searches could
+  // hold an add() off forever. Writers hold the turnstile while they wait for the searches in
+  // flight; a search passes through it first, so new searches queue behind a waiting writer.
+  mutable std::mutex turnstile;
   std::mutex writer;
   std::mutex merging;
 
@@ -146,6 +151,7 @@ struct HammingIndex::Impl {
     Tombstones hidden;
     {
       std::scoped_lock w(writer);
+      std::scoped_lock t(turnstile);
       std::unique_lock s(state);
       if (delta.empty() && base_tombstones.empty()) return;
       auto moved = std::make_shared<FlatLayer>(std::move(delta));
@@ -173,6 +179,7 @@ struct HammingIndex::Impl {
     entries = {};
     {
       std::scoped_lock w(writer);
+      std::scoped_lock t(turnstile);
       std::unique_lock s(state);
       base = std::move(new_base);
       // Removes that happened during the build apply to the entries the build took over.
@@ -204,6 +211,7 @@ void HammingIndex::build(std::vector<ImageEntry> entries) {
   std::scoped_lock w(m.writer);
   auto new_base = MultiIndex::build(entries, m.options.key_bits);
   entries = {};
+  std::scoped_lock t(m.turnstile);
   std::unique_lock s(m.state);
   m.base = std::move(new_base);
   m.base_tombstones = Tombstones{};
@@ -217,6 +225,7 @@ void HammingIndex::add(std::span<const ImageEntry> entries) {
   bool merge_now = false;
   {
     std::scoped_lock w(m.writer);
+    std::scoped_lock t(m.turnstile);
     std::unique_lock s(m.state);
     for (const ImageEntry& e : entries) m.delta.append(e);
     merge_now = m.wants_merge();
@@ -239,6 +248,7 @@ std::size_t HammingIndex::remove_post(std::uint64_t post_ref) {
         m.base_tombstones.contains(post_ref) ? 0 : m.base->count_post(post_ref);
     const std::size_t in_frozen =
         !m.frozen || m.frozen_tombstones.contains(post_ref) ? 0 : m.frozen->count_post(post_ref);
+    std::scoped_lock t(m.turnstile);
     std::unique_lock s(m.state);
     removed = m.delta.erase_post(post_ref) + in_base + in_frozen;
     if (in_base > 0) {
@@ -268,6 +278,7 @@ std::vector<Match> HammingIndex::search(std::uint64_t query, int radius) const {
   std::vector<Match> out;
   {
     std::vector<detail::BaseHit> hits;
+    { std::scoped_lock t(m.turnstile); }
     std::shared_lock s(m.state);
     m.base->search(query, radius, m.options.linear_fallback, hits);
     out.reserve(hits.size());
