@@ -6,6 +6,8 @@ namespace {
 class FixtureSite : public aotf::Site {
 public:
   std::string_view name() const override { return "fixture_site"; }
+  bool owns(std::string_view url) const override { return url.find("fixture.example.org/") != std::string_view::npos; }
+  std::optional<aotf::Artwork> lookup(std::string_view, aotf::LinkRequest&) override { return std::nullopt; }
 };
 
 void register_good(aotf::Registry& registry) {
