@@ -14,6 +14,10 @@ bool numeric_id(const std::string& id) {
   return !id.empty() && id.size() <= 20 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+bool is_date(const std::string& text) {
+  return text.size() == 10 && text[4] == '-' && text[7] == '-' && parse_iso8601(text + "T00:00:00Z").has_value();
+}
+
 // Tweet ids grow with time; compare as numbers without overflow.
 bool id_less(const std::string& a, const std::string& b) {
   return a.size() != b.size() ? a.size() < b.size() : a < b;
@@ -155,7 +159,12 @@ Listing XSource::list_posts(Lister lister, const ResolvedAccount& account, const
   const Endpoint endpoint{"x", search ? std::string("GET /2/tweets/search/") + (options_.search_all ? "all" : "recent")
                                       : std::string("GET /2/users/:id/tweets")};
   if (!numeric_id(account.id)) throw endpoint.upstream("account id \"" + account.id + "\" is not an X user id");
-  if (!cursor.empty() && !numeric_id(cursor)) throw endpoint.upstream("cursor \"" + cursor + "\" is not a tweet id");
+  // A search cursor of the original AOTF database is a date ("YYYY-MM-DD", UTC): imported
+  // accounts resume from that day (start_time); cursors written by aotfd are tweet ids (since_id).
+  const bool date_cursor = search && is_date(cursor);
+  if (!cursor.empty() && !numeric_id(cursor) && !date_cursor) {
+    throw endpoint.upstream("cursor \"" + cursor + "\" is neither a tweet id nor a YYYY-MM-DD date");
+  }
 
   std::string base;
   if (search) {
@@ -165,7 +174,14 @@ Listing XSource::list_posts(Lister lister, const ResolvedAccount& account, const
     base = "/2/users/" + account.id + "/tweets?exclude=retweets";
   }
   base += "&max_results=" + std::to_string(options_.page_size) + "&" + kTweetFields;
-  if (!cursor.empty()) base += "&since_id=" + cursor;
+  if (date_cursor) {
+    const auto day = parse_iso8601(cursor + "T00:00:00Z");
+    // /recent refuses a start_time older than its 7-day window; that window is all newer anyway.
+    const auto oldest_allowed = std::chrono::system_clock::now() - std::chrono::hours(24 * 7 - 1);
+    if (options_.search_all || (day && *day > oldest_allowed)) base += "&start_time=" + cursor + "T00:00:00Z";
+  } else if (!cursor.empty()) {
+    base += "&since_id=" + cursor;
+  }
 
   std::string token;
   std::map<std::string, SocialPost, decltype(&id_less)> seen(&id_less);

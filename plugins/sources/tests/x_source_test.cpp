@@ -208,6 +208,29 @@ TEST_F(XSourceTest, SearchListsByCurrentNameAcrossPages) {
   EXPECT_NE(all[0].query.find("since_id=" + listing.cursor), std::string::npos);
 }
 
+TEST_F(XSourceTest, SearchResumesFromADateCursorOfTheOriginalDatabase) {
+  x.add_account("artist", "1001");
+  x.add_tweets("1001", 3 * 24 * 60, 1);  // one a minute from 2024-01-01: three days
+  auto o = options();
+  o.search_all = true;
+  XSource source(o);
+  const auto listing = source.list_posts(Lister::search, artist(), "2024-01-03", {});
+  EXPECT_EQ(listing.posts.size(), 24U * 60U);  // only the last day
+  EXPECT_EQ(listing.posts.back().published, std::chrono::sys_days(std::chrono::January / 3 / 2024));
+  const auto sent = requests_to("/2/tweets/search/all");
+  ASSERT_FALSE(sent.empty());
+  EXPECT_NE(sent[0].query.find("start_time=2024-01-03T00:00:00Z"), std::string::npos) << sent[0].query;
+  EXPECT_EQ(sent[0].query.find("since_id"), std::string::npos);
+  EXPECT_EQ(listing.cursor, listing.posts.front().id);  // from now on a tweet id
+
+  // /recent cannot go back further than 7 days: an old date is dropped rather than refused.
+  XSource recent(options());
+  EXPECT_EQ(recent.list_posts(Lister::search, artist(), "2024-01-03", {}).posts.size(), 3U * 24U * 60U);
+  EXPECT_EQ(requests_to("/2/tweets/search/recent").front().query.find("start_time"), std::string::npos);
+
+  EXPECT_THROW((void)source.list_posts(Lister::search, artist(), "2024-13-45", {}), SourceError);
+}
+
 TEST_F(XSourceTest, RateLimitIsWaitedOutUntilTheReset) {
   x.add_account("artist", "1001");
   x.add_tweets("1001", 3, 1);
