@@ -174,8 +174,9 @@ public:
   // Direct request (reference 4.7): keyed by an identifier or an image URL, optional account
   // name (whole database otherwise). New ones go straight to queue 3 (WAIT_IMAGE_REVERSE_SEARCH)
   // with image_urls = {key} when the key is an URL (callers set it otherwise). An existing one is
-  // returned only when its account matches (no account = any); otherwise a mismatch throws
-  // PipelineError (the keys are random identifiers or per-account image URLs).
+  // returned when its account matches (a whole-database request matches any account). With
+  // another account, a finished one is replaced by a new request and an unfinished one throws
+  // PipelineError ("... is still running; ask again once it ended").
   [[nodiscard]] LaunchOutcome launch_direct(std::string_view key, std::string_view account_name,
                                             std::string_view ip, const IpLimit& limit, std::int64_t now = wall_ms());
 
@@ -372,7 +373,11 @@ public:
   [[nodiscard]] bool still_indexing(const IndexingEntry& entry, std::string_view platform,
                                     std::string_view account_id);
   // Waits until no worker is still on a post of (platform, account_id) it was on when called:
-  // every post listed before is then committed. False on timeout or when the daemon stops.
+  // every post listed before is then committed. False on timeout or when the daemon stops (a
+  // worker that died keeps its slot until it restarts and re-indexes the post: callers loop with
+  // their own stop check rather than wait forever as the original did).
+  // Indexing slots are keyed by worker name ("<procedure>_th<id>", stable across restarts) and
+  // are never freed: their number is bounded by the step C workers configured.
   bool wait_for_account_posts(std::string_view platform, std::string_view account_id,
                               std::chrono::milliseconds timeout);
 
