@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <boost/core/demangle.hpp>
-#include <ctime>
 #include <fstream>
 #include <mutex>
 
@@ -16,15 +15,6 @@
 namespace aotf::host {
 
 namespace {
-
-std::string timestamp() {
-  char text[32];
-  std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
-  return text;
-}
 
 class WorkerContext final : public StageContext {
 public:
@@ -77,7 +67,7 @@ bool probe_connects(const std::string& probe) {
 
 void last_chance(const WorkerSpec& spec, const CollectorSettings& settings, const std::string& what) noexcept {
   try {
-    const std::string entry = "==== " + timestamp() + " ==== " + spec.name() + " (pid " + std::to_string(::getpid()) +
+    const std::string entry = "==== " + local_timestamp() + " ==== " + spec.name() + " (pid " + std::to_string(::getpid()) +
                               ")\nThe error collector itself failed, the worker is not restarted: " + what + "\n";
     write_error_log(settings.log_dir, "error_collector", entry);
     log_error(spec.name(), "the error collector failed, worker stopped: " + what);
@@ -163,7 +153,7 @@ void error_collector(const WorkerSpec& spec, shm::Segment& segment, const Collec
 
       if (logged < settings.max_logged_errors) {
         ++logged;
-        std::string entry = "==== " + timestamp() + " ==== " + spec.name() + " (pid " + std::to_string(::getpid()) +
+        std::string entry = "==== " + local_timestamp() + " ==== " + spec.name() + " (pid " + std::to_string(::getpid()) +
                             ", plugin " + spec.plugin + ")\n";
         entry += "Request: " + failed_request + "\n";
         entry += "Exception: " + type + ": " + message + "\n";

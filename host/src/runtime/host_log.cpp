@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <ctime>
 #include <mutex>
 #include <string>
 
@@ -16,26 +15,12 @@ namespace {
 
 std::atomic<bool> g_terminal_gone{false};
 
-const char* level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::Debug: return "debug";
-    case LogLevel::Info: return "info";
-    case LogLevel::Warning: return "warning";
-    case LogLevel::Error: return "error";
-  }
-  return "info";
-}
-
 void sink(LogLevel level, std::string_view component, std::string_view message) {
   if (g_terminal_gone.load(std::memory_order_relaxed)) return;
   static std::mutex mutex;
-  char stamp[32];
-  std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
-  const std::string line = std::string("[") + stamp + "] [" + std::to_string(::getpid()) + "] " + level_name(level) +
-                           " " + std::string(component) + ": " + std::string(message) + "\n";
+  const std::string line = "[" + local_timestamp() + "] [" + std::to_string(::getpid()) + "] " +
+                           std::string(to_string(level)) + " " + std::string(component) + ": " +
+                           std::string(message) + "\n";
   std::lock_guard lock(mutex);
   std::size_t written = 0;
   while (written < line.size()) {

@@ -7,12 +7,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
-#include <boost/stacktrace/frame.hpp>
+#include "aotf/log.hpp"
+#include "runtime/throw_trace.hpp"
 
 namespace aotf::host {
 
@@ -28,15 +28,6 @@ void on_sigusr2(int) {
   // backtrace() is safe here: it was called once before (see install_stack_handler).
   g_count.store(::backtrace(g_frames, kMaxFrames), std::memory_order_relaxed);
   g_done.store(true, std::memory_order_release);
-}
-
-std::string now_text() {
-  char text[32];
-  std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
-  return text;
 }
 
 }  // namespace
@@ -58,7 +49,7 @@ std::size_t append_stacks(const std::filesystem::path& log_dir, const std::vecto
   std::ofstream out(log_dir / "stacktrace.log", std::ios::app);
   std::size_t written = 0;
   for (const auto& t : threads) {
-    out << "[PID " << ::getpid() << "] " << t.name << " at " << now_text() << ":\n";
+    out << "[PID " << ::getpid() << "] " << t.name << " at " << local_timestamp() << ":\n";
     g_done.store(false, std::memory_order_release);
     if (::syscall(SYS_tgkill, ::getpid(), t.tid, SIGUSR2) != 0) {
       out << " (thread " << t.tid << " is gone)\n\n";
@@ -72,16 +63,9 @@ std::size_t append_stacks(const std::filesystem::path& log_dir, const std::vecto
       out << " (no answer within 1 s)\n\n";
       continue;
     }
-    const int count = g_count.load();
     // Skip the handler's own frames (on_sigusr2 and the signal trampoline).
-    for (int i = 2; i < count; ++i) {
-      boost::stacktrace::frame frame(g_frames[i]);
-      std::string name = frame.name();
-      out << " " << (i - 2) << "# " << (name.empty() ? "??" : name);
-      const std::string file = frame.source_file();
-      if (!file.empty()) out << " at " << file << ":" << frame.source_line();
-      out << "\n";
-    }
+    const int count = g_count.load();
+    if (count > 2) out << format_frames(g_frames + 2, count - 2);
     out << "\n";
     ++written;
   }

@@ -12,10 +12,12 @@ extern thread_local int t_throw_count;
 }  // namespace aotf::host::detail
 
 namespace {
-
 constexpr int kMaxFrames = 64;
+}  // namespace
 
-std::string format(void* const* frames, int count) {
+namespace aotf::host {
+
+std::string format_frames(void* const* frames, int count) {
   std::string out;
   for (int i = 0; i < count; ++i) {
     boost::stacktrace::frame frame(frames[i]);
@@ -29,21 +31,17 @@ std::string format(void* const* frames, int count) {
   return out;
 }
 
-}  // namespace
-
-namespace aotf::host {
-
 std::string last_throw_stacktrace() {
   // Frame 0 is __cxa_throw itself.
   using namespace detail;
-  return t_throw_count > 1 ? format(t_throw_frames + 1, t_throw_count - 1) : std::string();
+  return t_throw_count > 1 ? format_frames(t_throw_frames + 1, t_throw_count - 1) : std::string();
 }
 
 std::string current_stacktrace(int skip) {
   void* frames[kMaxFrames];
   const int count = ::backtrace(frames, kMaxFrames);
   const int first = std::min(count, skip + 1);
-  return format(frames + first, count - first);
+  return format_frames(frames + first, count - first);
 }
 
 }  // namespace aotf::host

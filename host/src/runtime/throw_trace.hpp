@@ -11,6 +11,9 @@ namespace aotf::host {
 // The stack recorded by the latest throw on this thread, one frame per line; empty if none.
 [[nodiscard]] std::string last_throw_stacktrace();
 
+// Frames as text, one per line: " N# function at file:line".
+[[nodiscard]] std::string format_frames(void* const* frames, int count);
+
 // The current stack of this thread, one frame per line.
 [[nodiscard]] std::string current_stacktrace(int skip = 0);
 

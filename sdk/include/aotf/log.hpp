@@ -2,6 +2,7 @@
 // One log for the daemon and every plugin. The host decides where lines go (terminal, journal,
 // files); a plugin only says what happened.
 
+#include <string>
 #include <string_view>
 
 #include <boost/config.hpp>
@@ -17,6 +18,11 @@ inline void log_debug(std::string_view component, std::string_view message) { lo
 inline void log_info(std::string_view component, std::string_view message) { log(LogLevel::Info, component, message); }
 inline void log_warning(std::string_view component, std::string_view message) { log(LogLevel::Warning, component, message); }
 inline void log_error(std::string_view component, std::string_view message) { log(LogLevel::Error, component, message); }
+
+// "debug", "info", "warning", "error".
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string_view to_string(LogLevel level) noexcept;
+// The local time as the original's log files wrote it: "YYYY-MM-DD HH:MM:SS".
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string local_timestamp();
 
 // Host side: where lines go. The default writes timestamped lines to stderr.
 using LogSink = void (*)(LogLevel level, std::string_view component, std::string_view message);

@@ -10,24 +10,9 @@ namespace aotf {
 
 namespace {
 
-std::string_view level_name(LogLevel level) {
-  switch (level) {
-    case LogLevel::Debug: return "debug";
-    case LogLevel::Info: return "info";
-    case LogLevel::Warning: return "warning";
-    case LogLevel::Error: return "error";
-  }
-  return "info";
-}
-
 void stderr_sink(LogLevel level, std::string_view component, std::string_view message) {
   static std::mutex mutex;
-  char stamp[32];
-  std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
-  std::string line = std::string("[") + stamp + "] " + std::string(level_name(level)) + " " +
+  std::string line = "[" + local_timestamp() + "] " + std::string(to_string(level)) + " " +
                      std::string(component) + ": " + std::string(message) + "\n";
   std::lock_guard lock(mutex);
   // A terminal that went away (EIO) must never stop the daemon: the line is dropped.
@@ -39,6 +24,25 @@ std::atomic<LogSink> g_sink{&stderr_sink};
 std::atomic<LogLevel> g_level{LogLevel::Info};
 
 }  // namespace
+
+std::string_view to_string(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::Debug: return "debug";
+    case LogLevel::Info: return "info";
+    case LogLevel::Warning: return "warning";
+    case LogLevel::Error: return "error";
+  }
+  return "info";
+}
+
+std::string local_timestamp() {
+  char stamp[32];
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
+  return stamp;
+}
 
 void log(LogLevel level, std::string_view component, std::string_view message) {
   if (level < g_level.load(std::memory_order_relaxed)) return;
