@@ -99,7 +99,16 @@ void exec(sqlite3* db, const char* sql, const std::string& where) {
     std::string text = error != nullptr ? error : sqlite3_errstr(rc);
     sqlite3_free(error);
     const int primary = rc & 0xff;
-    std::string snippet(sql, std::min<std::size_t>(std::char_traits<char>::length(sql), 60));
+    // The start of the statement on one line, for the message.
+    std::string snippet;
+    for (const char* p = sql; *p != '\0' && snippet.size() < 60; ++p) {
+      const bool space = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+      if (!space) {
+        snippet += *p;
+      } else if (!snippet.empty() && snippet.back() != ' ') {
+        snippet += ' ';
+      }
+    }
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
       throw BusyError(where + ": running \"" + snippet + "\": " + text +
                       " (another writer kept the database locked longer than the busy timeout)");
