@@ -227,36 +227,42 @@ StepCPop StepCQueue::pop_and_declare(std::string_view worker, bool first_time, s
   if (worker.empty()) throw PipelineError("step C worker name is empty");
   if (worker.size() > 63) detail::check_text("step C worker name", worker, 63);
   std::optional<std::chrono::steady_clock::time_point> deadline;  // read the clock only to wait
-  StepC c(segment_);
-  auto lock = c.lock();
-  IndexingRecord* slot = c.slot_of(worker, true);
   StepCPop out;
-  if (first_time && slot->busy) {
-    out.crashed = IndexingPost{slot->platform, slot->post_id, slot->account_id};
-    slot->busy = 0;
-  }
-  while (c.size() == 0) {
-    if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
-    if (!detail::wait_slice(segment_, c.s.step_c_not_empty, c.s.step_c_mutex, *deadline, c.repair())) return out;
-  }
-  const StepCRecord& item = c.items[c.s.step_c_head % c.capacity];
-  out.item = read_item(item);
-  if (item.kind == StepCItem::Post) {
-    slot->busy = 0;
+  // The item is copied out under the lock and turned into strings after it: the lock is held
+  // for a copy, not for allocations.
+  StepCRecord copy;
+  {
+    StepC c(segment_);
+    auto lock = c.lock();
+    IndexingRecord* slot = c.slot_of(worker, true);
+    if (first_time && slot->busy) {
+      out.crashed = IndexingPost{slot->platform, slot->post_id, slot->account_id};
+      slot->busy = 0;
+    }
+    while (c.size() == 0) {
+      if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
+      if (!detail::wait_slice(segment_, c.s.step_c_not_empty, c.s.step_c_mutex, *deadline, c.repair())) return out;
+    }
+    const StepCRecord& item = c.items[c.s.step_c_head % c.capacity];
+    std::memcpy(static_cast<void*>(&copy), &item, sizeof copy);
+    if (item.kind == StepCItem::Post) {
+      slot->busy = 0;
+      detail::publication_point();
+      detail::put(slot->platform, std::string_view(item.platform));
+      detail::put(slot->post_id, std::string_view(item.post_id));
+      detail::put(slot->account_id, std::string_view(item.account_id));
+      slot->sequence = ++c.s.indexing_sequence;
+      detail::publication_point();
+      slot->busy = 1;
+    } else {
+      slot->busy = 0;
+    }
+    detail::crash_point(fault_injection::CrashPoint::StepCPopAfterDeclare);
     detail::publication_point();
-    detail::put(slot->platform, std::string_view(item.platform));
-    detail::put(slot->post_id, std::string_view(item.post_id));
-    detail::put(slot->account_id, std::string_view(item.account_id));
-    slot->sequence = ++c.s.indexing_sequence;
-    detail::publication_point();
-    slot->busy = 1;
-  } else {
-    slot->busy = 0;
+    c.s.step_c_head = c.s.step_c_head + 1;
+    c.s.step_c_not_full.notify_one();
   }
-  detail::crash_point(fault_injection::CrashPoint::StepCPopAfterDeclare);
-  detail::publication_point();
-  c.s.step_c_head = c.s.step_c_head + 1;
-  c.s.step_c_not_full.notify_one();
+  out.item = read_item(copy);
   return out;
 }
 
