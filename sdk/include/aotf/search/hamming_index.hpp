@@ -64,9 +64,10 @@ struct Match {
 };
 
 struct HammingIndexOptions {
-  // Additions are kept in a flat layer (searched linearly) until it holds this many entries, then
-  // merged into the multi-index arrays. The add() that crosses the limit performs the merge (about
-  // 0.1 s per million stored entries); searches and other adds go on meanwhile.
+  // Additions are kept in a flat layer (searched linearly) until it holds this many entries (plus
+  // removed posts), then merged into the multi-index arrays. The add() or remove_post() that
+  // crosses the limit performs the merge, about 0.2 s of CPU per million stored entries;
+  // searches and other adds go on meanwhile.
   std::size_t delta_limit = 16384;
   // Bits of each substring used as the bucket key; 0 picks them from the number of entries at
   // each build (about 4 entries per bucket, at most 21 bits). For tests and benchmarks.
