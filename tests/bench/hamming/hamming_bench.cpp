@@ -58,6 +58,7 @@ Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
+    if (flag == "--help" || flag == "-h") usage("radius-r search benchmark of the aotf Hamming index");
     if (i + 1 >= argc) usage("missing value after " + std::string(flag));
     const std::string value = argv[++i];
     try {
