@@ -28,6 +28,8 @@ const std::regex kPixivProfile(R"(^(?:https?://)?(?:www\.)?pixiv\.net/(?:en/)?us
 const std::regex kPixivProfileOld(R"(^(?:https?://)?(?:www\.)?pixiv\.net/member\.php\?(?:.*&)?id=(\d+))", icase);
 const std::regex kLinktree(R"(^(?:https?://)?(?:www\.)?linktr\.ee/([A-Za-z0-9_.]+))", icase);
 const std::regex kPatreon(R"(^(?:https?://)?(?:www\.)?patreon\.com/([A-Za-z0-9]+))", icase);
+// DeviantArt sends every outgoing link of a description through this page.
+const std::regex kDeviantArtOutgoing(R"(^(?:https?://)?(?:www\.)?deviantart\.com/users/outgoing\?(.+)$)", icase);
 const std::regex kCarrd(R"(^(?:https?://)?([a-z0-9-]{3,}\.(?:carrd\.co|crd\.co|uwu\.ai))(?:[/?#]|$))", icase);
 
 // deviantart.com/<word> pages that are not profiles.
@@ -124,10 +126,14 @@ std::vector<Account> LinkMultiplexer::follow(std::string_view url, LinkSource so
     if (!request.platform_enabled(account->platform)) return {};
     return {std::move(*account)};
   }
+  std::match_results<std::string_view::const_iterator> m;
+  if (search(url, kDeviantArtOutgoing, m)) {
+    const std::string target = m[1].str();
+    return is_valid_url(target) ? follow(target, source, request) : std::vector<Account>{};
+  }
   Nesting nesting(request);
   if (!nesting.entered()) return {};
 
-  std::match_results<std::string_view::const_iterator> m;
   if (search(url, kDeviantArtArtwork, m) || search(url, kPixivArtwork, m)) {
     if (source != LinkSource::BooruSource) return {};
     return booru_source_artwork(url, request);

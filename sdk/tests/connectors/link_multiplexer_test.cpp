@@ -79,6 +79,16 @@ TEST_F(Multiplexer, DeviantArtProfileIsReadFromItsAboutSection) {
   EXPECT_EQ(count("/sites/deviantart/inkwell/about"), 2u);
 }
 
+TEST_F(Multiplexer, DeviantArtOutgoingLinksAreUnwrapped) {
+  sites.add_linktree("wrapped", 1, {{"https://twitter.com/wrapped_artist"}});
+  LinkRequest request;
+  EXPECT_EQ(mux.follow("https://www.deviantart.com/users/outgoing?https://linktr.ee/wrapped",
+                       LinkSource::DeviantArtTextarea, request),
+            (Accounts{{"x", "wrapped_artist"}}));
+  EXPECT_EQ(count("/sites/linktree/wrapped"), 1u);
+  EXPECT_TRUE(mux.follow("https://www.deviantart.com/users/outgoing?not-a-url", LinkSource::Page, request).empty());
+}
+
 TEST_F(Multiplexer, DeviantArtProfilesInADescriptionAndReservedPagesAreNotFollowed) {
   sites.add_deviantart_profile("inkwell", {"https://twitter.com/inkwell"});
   LinkRequest request;

@@ -5,6 +5,7 @@
 //   (www.|mobile.)twitter.com/<name> and x.com/<name> → platform "x" (reserved paths such as
 //   intent, home, share, i, search, hashtag excluded; a post URL yields its author),
 //   bsky.app/profile/<handle or DID> → platform "bluesky".
+// - DeviantArt's outgoing-link wrapper (deviantart.com/users/outgoing?<url>) is unwrapped.
 // - A link to a page that lists the artist's links is fetched and its links followed in turn:
 //   DeviantArt profiles (their /about page), Pixiv profiles, Linktree (including links behind the
 //   sensitive-content gate), Patreon and Carrd pages. At most `depth_limit` such pages are nested
