@@ -541,6 +541,14 @@ std::optional<Post> Database::post_by_row_id(std::int64_t row_id) {
   return Impl::read_post(*st);
 }
 
+std::optional<std::int64_t> Database::post_row_id(std::string_view platform, std::string_view post_id) {
+  Use st(impl_->statement("SELECT id FROM posts WHERE platform = ?1 AND post_id = ?2"));
+  st->bind(1, platform);
+  st->bind(2, post_id);
+  if (!st->step()) return std::nullopt;
+  return st->integer(0);
+}
+
 void Database::for_each_fingerprint(const std::function<void(std::int64_t, int, Fingerprint)>& visit) {
   // A statement of its own (not the cache): the visitor may use this Database meanwhile.
   Statement st(impl_->db(),

@@ -204,6 +204,8 @@ public:
   // The post with this row id (the id for_each_fingerprint reports). Row ids are stable until
   // the post is replaced.
   [[nodiscard]] std::optional<Post> post_by_row_id(std::int64_t row_id);
+  // The row id of a stored post (what for_each_fingerprint reports for it), or empty.
+  [[nodiscard]] std::optional<std::int64_t> post_row_id(std::string_view platform, std::string_view post_id);
 
   // Streams every stored fingerprint: (post row id, position 1..4, fingerprint). Used to build
   // the in-memory Hamming index at start; nothing is buffered.
