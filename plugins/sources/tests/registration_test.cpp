@@ -82,4 +82,20 @@ TEST(SourcesRegistration, ConfigReachesTheSources) {
   EXPECT_EQ(o.upstream.reset_header, "x-rate-limit-reset");
 }
 
+TEST(SourcesRegistration, UnusableUrlsAreConfigErrorsNamingTheKey) {
+  try {
+    (void)aotf::sources::make_bluesky_source(
+        aotf::sources::testing::config_with({{"bluesky.appview_base_url", std::string("public.api.bsky.app")}}));
+    FAIL() << "accepted a base URL without scheme";
+  } catch (const aotf::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bluesky.appview_base_url = \"public.api.bsky.app\""), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)aotf::sources::make_x_source(aotf::sources::testing::config_with({{"proxy", std::string("https://p:1")}}),
+                                                  [](const char*) -> const char* { return "t"; }),
+               aotf::ConfigError);
+  EXPECT_THROW((void)aotf::sources::make_x_source(aotf::sources::testing::config_with({{"x.api_base_url", std::string("ftp://x")}}),
+                                                  [](const char*) -> const char* { return "t"; }),
+               aotf::ConfigError);
+}
+
 }  // namespace
