@@ -1,5 +1,7 @@
 // DeviantArt: oEmbed decides what an artwork is; accounts come from the description and from the
 // artist's /about page; images from the preload link and oEmbed; the date from oEmbed.
+#include <thread>
+
 #include "sites_test_support.hpp"
 
 namespace aotf::sites::testing {
@@ -42,6 +44,25 @@ TEST_F(SitesTest, DeviantArtScenarioForOtherSuites) {
   EXPECT_EQ(result.accounts, (Accounts{{"x", "painterx"}, {"bluesky", "painter.bsky.social"}}));
   EXPECT_EQ(result.image_urls,
             (Urls{server.base_url() + "/images/painter.png", server.base_url() + "/images/painter-small.jpg"}));
+}
+
+TEST_F(SitesTest, OneSiteServesSeveralThreadsAtOnce) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < 4; ++i)
+    urls.push_back(fixture.deviantart_artwork_linking_to("artist" + std::to_string(i),
+                                                         {"https://twitter.com/artist_" + std::to_string(i)}));
+  std::vector<LinkFinderResult> results(urls.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < urls.size(); ++i)
+    threads.emplace_back([&, i] {
+      for (int round = 0; round < 5; ++round) results[i] = finder.find(urls[i]);
+    });
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    EXPECT_EQ(results[i].code, LinkFinderCode::Ok) << urls[i];
+    EXPECT_EQ(results[i].accounts, (Accounts{{"x", "artist_" + std::to_string(i)}})) << urls[i];
+  }
+  EXPECT_EQ(count("/sites/deviantart/artist0/about"), 5u);
 }
 
 TEST_F(SitesTest, DeviantArtOldSubdomainUrls) {

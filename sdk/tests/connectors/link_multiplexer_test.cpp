@@ -3,6 +3,8 @@
 // sensitive-content gate of Linktree, 404s and layout changes.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include <aotf/connectors/link_multiplexer.hpp>
@@ -106,6 +108,30 @@ TEST_F(Multiplexer, DeviantArtProfileIsRetriedOn403) {
   LinkRequest request;
   EXPECT_EQ(mux.follow("https://www.deviantart.com/inkwell", LinkSource::Page, request), (Accounts{{"x", "inkwell"}}));
   EXPECT_EQ(count("/sites/deviantart/inkwell/about"), 2u);
+}
+
+TEST_F(Multiplexer, AStoppingDaemonEndsTheRetryWait) {
+  sites.set_page("/sites/deviantart/inkwell/about", FixturePage{403, "text/html", "Forbidden", {}});
+  aotf::MultiplexerOptions slow = options();
+  slow.retry.status_wait_min = slow.retry.status_wait_max = std::chrono::minutes(10);
+  aotf::LinkMultiplexer patient(client, slow);
+  // The daemon starts stopping once the first try is under way.
+  auto polls = std::make_shared<int>(0);
+  LinkRequest request({}, {.depth_limit = 2, .platforms = {"x"}, .should_stop = [polls] { return ++*polls > 1; }});
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    (void)patient.follow("https://www.deviantart.com/inkwell", LinkSource::Page, request);
+    FAIL() << "no error";
+  } catch (const aotf::http::HttpError& e) {
+    EXPECT_EQ(e.kind(), aotf::http::HttpError::Kind::Stopped) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  // The server records a request after answering it: give it a moment, then check there was
+  // exactly one try.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (count("/sites/deviantart/inkwell/about") == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(count("/sites/deviantart/inkwell/about"), 1u);
 }
 
 TEST_F(Multiplexer, DeviantArtProfileWithoutAboutSectionIsALayoutError) {
