@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "aotf/log.hpp"
+#include "fixture_server.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -80,6 +81,18 @@ TEST(SourcesRegistration, ConfigReachesTheSources) {
   EXPECT_EQ(o.upstream.max_rate_limit_wait, std::chrono::seconds(30));
   EXPECT_EQ(o.upstream.http.proxy, "http://127.0.0.1:3128");
   EXPECT_EQ(o.upstream.reset_header, "x-rate-limit-reset");
+}
+
+TEST(SourcesRegistration, BuildingSourcesSendsNothing) {
+  aotf::fixtures::FixtureServer upstream;
+  const auto config = aotf::sources::testing::config_with({{"x.api_base_url", upstream.base_url()},
+                                                           {"bluesky.appview_base_url", upstream.base_url()}});
+  const auto x = aotf::sources::make_x_source(config, [](const char*) -> const char* { return "t"; });
+  const auto bluesky = aotf::sources::make_bluesky_source(config);
+  ASSERT_NE(x, nullptr);
+  ASSERT_NE(bluesky, nullptr);
+  EXPECT_FALSE(bluesky->list_posts(aotf::Lister::search, {aotf::AccountState::ok, "did:plc:a", "a"}, "", {}).supported);
+  EXPECT_TRUE(upstream.requests().empty());
 }
 
 TEST(SourcesRegistration, UnusableUrlsAreConfigErrorsNamingTheKey) {
