@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "aotf/http/client.hpp"
+#include "raw_server.hpp"
 
 namespace {
 
@@ -75,6 +76,56 @@ TEST(HttpTls, TrustedCertificateAnswers) {
   const auto response = client.get(server.url());
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "over tls");
+}
+
+// A CONNECT proxy: answers 200, then relays bytes both ways between the client and the target.
+void tunnel(int client, const std::string& head) {
+  const auto first = head.find(' ');
+  const auto second = head.find(' ', first + 1);
+  if (head.rfind("CONNECT ", 0) != 0 || second == std::string::npos) return;
+  const std::string authority = head.substr(first + 1, second - first - 1);
+  const int port = std::stoi(authority.substr(authority.rfind(':') + 1));
+  const int upstream = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(upstream);
+    return;
+  }
+  aotf::http::testing::send_all(client, "HTTP/1.1 200 Connection established\r\n\r\n");
+  char buf[16384];
+  for (;;) {
+    pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+    if (::poll(fds, 2, 2000) <= 0) break;
+    bool closed = false;
+    for (int i = 0; i < 2 && !closed; ++i) {
+      if ((fds[i].revents & (POLLIN | POLLHUP)) == 0) continue;
+      const auto n = ::recv(fds[i].fd, buf, sizeof buf, 0);
+      if (n <= 0 || !aotf::http::testing::send_all(fds[1 - i].fd, std::string(buf, static_cast<std::size_t>(n)))) closed = true;
+    }
+    if (closed) break;
+  }
+  ::close(upstream);
+}
+
+TEST(HttpTls, HttpsGoesThroughTheProxyWithConnect) {
+  TlsServer server;
+  aotf::http::testing::RawServer proxy(tunnel);
+  ClientOptions options;
+  options.connect_timeout = std::chrono::seconds(2);
+  options.read_timeout = std::chrono::seconds(2);
+  options.ca_cert_file = server.cert();
+  options.proxy = proxy.base_url();
+  Client client(options);
+  const auto response = client.get(server.url());
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "over tls");
+  ASSERT_EQ(proxy.heads().size(), 1U);
+  const std::string head = proxy.heads()[0];
+  const std::string authority = server.url().substr(8, server.url().find('/', 8) - 8);
+  EXPECT_EQ(head.substr(0, head.find("\r\n")), "CONNECT " + authority + " HTTP/1.1");
 }
 
 }  // namespace
