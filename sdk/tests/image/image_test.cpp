@@ -101,6 +101,44 @@ std::vector<std::uint8_t> grey_jpeg(int width, int height, int quality) {
   return result;
 }
 
+// A YCCK JPEG (Adobe CMYK stored as YCbCr + K), which Pillow cannot write; the content matches
+// the file whose Pillow fingerprint is quoted in the test below.
+std::vector<std::uint8_t> ycck_jpeg(int width, int height) {
+  jpeg_compress_struct c{};
+  jpeg_error_mgr err{};
+  c.err = jpeg_std_error(&err);
+  jpeg_create_compress(&c);
+  unsigned char* out = nullptr;
+  unsigned long size = 0;
+  jpeg_mem_dest(&c, &out, &size);
+  c.image_width = static_cast<JDIMENSION>(width);
+  c.image_height = static_cast<JDIMENSION>(height);
+  c.input_components = 4;
+  c.in_color_space = JCS_CMYK;
+  jpeg_set_defaults(&c);
+  jpeg_set_colorspace(&c, JCS_YCCK);
+  jpeg_set_quality(&c, 90, TRUE);
+  jpeg_start_compress(&c, TRUE);
+  std::vector<std::uint8_t> row(static_cast<std::size_t>(width) * 4);
+  while (c.next_scanline < c.image_height) {
+    const int y = static_cast<int>(c.next_scanline);
+    for (int x = 0; x < width; ++x) {
+      auto* p = &row[static_cast<std::size_t>(x) * 4];
+      p[0] = static_cast<std::uint8_t>((x * 3 + y) % 256);
+      p[1] = static_cast<std::uint8_t>(static_cast<int>(128 + 100 * std::sin(x / 30.0)));
+      p[2] = static_cast<std::uint8_t>((y * 2) % 256);
+      p[3] = static_cast<std::uint8_t>(static_cast<int>(60 + 50 * std::cos((x + y) / 50.0)));
+    }
+    JSAMPROW rows[1] = {row.data()};
+    jpeg_write_scanlines(&c, rows, 1);
+  }
+  jpeg_finish_compress(&c);
+  jpeg_destroy_compress(&c);
+  std::vector<std::uint8_t> result(out, out + size);
+  std::free(out);
+  return result;
+}
+
 template <typename E, typename F>
 std::string error_of(F&& f) {
   try {
@@ -194,6 +232,11 @@ TEST(ImageDecode, TruncatedJpegKeepsItsTopRowsAndFillsTheRestGrey) {
   EXPECT_EQ(half.at(10, 5), full.at(10, 5));  // decoded part intact
   EXPECT_NE(half.at(100, 250), full.at(100, 250));
   EXPECT_EQ(half.at(100, 250), 128);  // what the fake end of image cut off decodes as mid-grey
+}
+
+TEST(Fingerprint, YcckJpegMatchesPillow) {
+  // Pillow 9.4 opens it as CMYK ("CMYK;I"): pillow_parity.original_phash gives 0a1e5e1eb5e0b475.
+  EXPECT_EQ(img::fingerprint(ycck_jpeg(640, 480)).hex(), "0a1e5e1eb5e0b475");
 }
 
 TEST(Fingerprint, BitIOfTheDctIsBitIOfTheValueAndBytesAreBigEndian) {
