@@ -345,7 +345,7 @@ TEST(HttpClient, PerHostIntervalIsSharedByThreads) {
   other.routes().Get("/free", [](const httplib::Request&, httplib::Response& res) { res.set_content("f", "text/plain"); });
 
   auto options = fast_options();
-  options.min_interval_per_host = 200ms;
+  options.min_interval_per_host = 500ms;
   Client client(options);
   std::vector<std::thread> threads;
   for (int t = 0; t < 2; ++t) {
@@ -357,12 +357,13 @@ TEST(HttpClient, PerHostIntervalIsSharedByThreads) {
   ASSERT_EQ(arrivals.size(), 4U);
   std::sort(arrivals.begin(), arrivals.end());
   for (std::size_t i = 1; i < arrivals.size(); ++i) {
-    EXPECT_GE(arrivals[i] - arrivals[i - 1], 180ms) << "requests " << i - 1 << " and " << i;
+    EXPECT_GE(arrivals[i] - arrivals[i - 1], 480ms) << "requests " << i - 1 << " and " << i;
   }
-  // Another host has its own slot: not delayed by the queue above (its slot is free now).
+  // Another host has its own slot: not delayed by the queue above (a shared slot would wait
+  // 500 ms here; the margin is for a loaded machine).
   const auto started = Clock::now();
   EXPECT_EQ(client.get(other.base_url() + "/free").status, 200);
-  EXPECT_LT(Clock::now() - started, 150ms);
+  EXPECT_LT(Clock::now() - started, 300ms);
 }
 
 TEST(HttpClient, PlainHttpGoesThroughTheProxyInAbsoluteForm) {
