@@ -1,6 +1,7 @@
 #include "aotf/connectors/link_finder.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace aotf {
 

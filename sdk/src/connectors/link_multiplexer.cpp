@@ -140,7 +140,8 @@ std::vector<Account> LinkMultiplexer::follow(std::string_view url, LinkSource so
   }
   if (search(url, kDeviantArtProfile, m) || search(url, kDeviantArtSubdomainProfile, m)) {
     const std::string name = detail::to_lower(m[1].str());
-    if (name == "www" || std::find(kDeviantArtReserved.begin(), kDeviantArtReserved.end(), name) !=
+    // Service hosts of deviantart.com are not <artist>.deviantart.com profiles.
+    if (name == "www" || name == "backend" || name == "api" || name == "help" || name == "about" || std::find(kDeviantArtReserved.begin(), kDeviantArtReserved.end(), name) !=
                              kDeviantArtReserved.end())
       return {};
     if (source == LinkSource::DeviantArtTextarea) return {};

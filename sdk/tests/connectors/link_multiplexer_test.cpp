@@ -97,6 +97,7 @@ TEST_F(Multiplexer, DeviantArtProfilesInADescriptionAndReservedPagesAreNotFollow
   EXPECT_TRUE(mux.follow("https://www.deviantart.com/inkwell", LinkSource::DeviantArtTextarea, request).empty());
   EXPECT_TRUE(mux.follow("https://www.deviantart.com/tag/fantasy", LinkSource::Page, request).empty());
   EXPECT_TRUE(mux.follow("https://www.deviantart.com/daily-deviations", LinkSource::Page, request).empty());
+  EXPECT_TRUE(mux.follow("https://backend.deviantart.com/oembed?url=x", LinkSource::Page, request).empty());
   EXPECT_TRUE(server.requests().empty());
 }
 
