@@ -102,7 +102,6 @@ int cmd_reference_config(const Options& options) {
       out << "# (no keys)\n";
       continue;
     }
-    out << "[plugins." << p->name << "]\n";
     print_keys(out, p->registry.config_keys(), "plugins." + p->name);
   }
   return kExitOk;
