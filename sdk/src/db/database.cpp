@@ -38,15 +38,6 @@ bool id_less(std::string_view a, std::string_view b) noexcept {
 
 }  // namespace
 
-std::string_view to_string(FingerprintMode mode) noexcept {
-  return mode == FingerprintMode::Exact ? "exact" : "fast";
-}
-
-FingerprintMode parse_fingerprint_mode(std::string_view text) {
-  if (text == "exact") return FingerprintMode::Exact;
-  if (text == "fast") return FingerprintMode::Fast;
-  throw Error("unknown fingerprint mode \"" + std::string(text) + "\"; expected \"exact\" or \"fast\"");
-}
 
 bool match_order(const Match& a, const Match& b) noexcept {
   if (a.distance != b.distance) return a.distance < b.distance;
@@ -177,10 +168,9 @@ struct Database::Impl {
     st->bind(1, std::string_view(kModeKey));
     if (!st->step()) return std::nullopt;
     const std::string value = st->text(0);
-    if (value != "exact" && value != "fast") {
-      throw DatabaseError(where + ": meta records an unknown fingerprint mode \"" + value + "\"");
-    }
-    return parse_fingerprint_mode(value);
+    const auto mode = image::parse_fingerprint_mode(value);
+    if (!mode) throw DatabaseError(where + ": meta records an unknown fingerprint mode \"" + value + "\"");
+    return mode;
   }
 
   void check_mode(FingerprintMode recorded) const {

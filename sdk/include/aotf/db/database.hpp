@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "aotf/error.hpp"
+#include "aotf/image/fingerprint.hpp"
 
 struct sqlite3;
 
@@ -57,10 +58,9 @@ public:
 // the byte format of the original server, so its databases are read as they are.
 using Fingerprint = std::uint64_t;
 
-enum class FingerprintMode { Exact, Fast };
-[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string_view to_string(FingerprintMode mode) noexcept;
-// "exact" or "fast"; anything else throws aotf::Error.
-[[nodiscard]] BOOST_SYMBOL_VISIBLE FingerprintMode parse_fingerprint_mode(std::string_view text);
+// The fingerprint engine's modes (aotf/image/fingerprint.hpp): a database records which one
+// filled it.
+using image::FingerprintMode;
 
 // Hamming distance between two fingerprints.
 [[nodiscard]] inline int distance(Fingerprint a, Fingerprint b) noexcept {
