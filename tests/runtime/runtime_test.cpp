@@ -258,12 +258,19 @@ TEST(TerminalConsole, AnswersTypedCommandsAndStopsOnEndOfFile) {
     return screen.find(text) != std::string::npos;
   };
   ASSERT_TRUE(read_until("aotfd> ", 15s)) << screen;
-  const std::string help = "help\r";
-  ASSERT_EQ(::write(master, help.data(), help.size()), static_cast<ssize_t>(help.size()));
-  EXPECT_TRUE(read_until("append the stack of every worker", 5s)) << screen;
-  const std::string threads = "threads\r";
-  ASSERT_EQ(::write(master, threads.data(), threads.size()), static_cast<ssize_t>(threads.size()));
-  EXPECT_TRUE(read_until("fault_worker_th3", 5s)) << screen;
+  // libedit may flush input typed while it sets the terminal up, as a person retypes, so do we.
+  auto type = [&](const std::string& line, const std::string& answer) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      const std::string keys = line + "\r";
+      if (::write(master, keys.data(), keys.size()) != static_cast<ssize_t>(keys.size())) return false;
+      if (read_until(answer, 3s)) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(type("help", "append the stack of every worker")) << screen;
+  // Workers register on their own threads; wait for all three before asking.
+  ASSERT_TRUE(eventually([&] { return d.worker_pids().size() == 3; })) << d.ctl("threads");
+  EXPECT_TRUE(type("threads", "fault_worker_th3")) << screen;
   const char eof = 4;  // Ctrl-D
   ASSERT_EQ(::write(master, &eof, 1), 1);
   int status = 0;
