@@ -35,25 +35,8 @@ inline std::unique_ptr<Segment> make_segment(const Capacities& c = small_capacit
   return Segment::create(unique_instance(), c);
 }
 
-// Runs `body` in a forked child that attaches to the instance's segment; returns the child's
-// wait status. The child exits 0 when body returns true, 1 when false, 2 on an exception.
-inline int run_child(const std::string& instance, const std::function<bool(Segment&)>& body) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    int code = 2;
-    try {
-      auto segment = Segment::attach(instance);
-      code = body(*segment) ? 0 : 1;
-    } catch (...) {
-      code = 2;
-    }
-    ::_exit(code);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return status;
-}
-
+// Starts `body` in a forked child that attaches to the instance's segment; returns its pid. The
+// child exits 0 when body returns true, 1 when false, 2 on an exception.
 inline pid_t start_child(const std::string& instance, const std::function<bool(Segment&)>& body) {
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -67,6 +50,13 @@ inline pid_t start_child(const std::string& instance, const std::function<bool(S
     ::_exit(code);
   }
   return pid;
+}
+
+// As start_child, waiting for the child; returns its wait status.
+inline int run_child(const std::string& instance, const std::function<bool(Segment&)>& body) {
+  int status = 0;
+  ::waitpid(start_child(instance, body), &status, 0);
+  return status;
 }
 
 inline bool exited_ok(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
