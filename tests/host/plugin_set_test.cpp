@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "aotf/plugin.hpp"
+#include "plugins/connector_set.hpp"
 #include "plugins/plugin_set.hpp"
 
 namespace aotf::host {
@@ -82,13 +83,18 @@ TEST(PluginSet, RunsAStageOfALoadedPlugin) {
   ASSERT_EQ(set.plugins().size(), 1u);
   ASSERT_TRUE(set.refused().empty()) << "only good.so was asked for";
   const auto* command = &set.find("good")->registry.commands().at(0);
+  const DaemonConfig config;
   struct Ctx : CommandContext {
+    explicit Ctx(const PluginSet& set, const DaemonConfig& config) : set_connectors(set, config) {}
     ConfigView view{"good", {{"greeting", std::string("bonjour")}}};
     HostInfo info;
+    ConnectorSet set_connectors;
     const ConfigView& config() const override { return view; }
     const HostInfo& host() const override { return info; }
     shm::Segment* segment() override { return nullptr; }
-  } ctx;
+    Connectors& connectors() override { return set_connectors; }
+  } ctx(set, config);
+  EXPECT_TRUE(ctx.connectors().sites().empty()) << "good.so registers no site";
   EXPECT_EQ(command->run(ctx, {"monde"}), "bonjour monde");
 }
 

@@ -19,16 +19,18 @@ namespace {
 
 class PluginCommandContext final : public CommandContext {
 public:
-  PluginCommandContext(const ConfigView& config, const HostInfo& host, shm::Segment& segment)
-      : config_(config), host_(host), segment_(segment) {}
+  PluginCommandContext(const ConfigView& config, const HostInfo& host, shm::Segment& segment, Connectors& connectors)
+      : config_(config), host_(host), segment_(segment), connectors_(connectors) {}
   const ConfigView& config() const override { return config_; }
   const HostInfo& host() const override { return host_; }
   shm::Segment* segment() override { return &segment_; }
+  Connectors& connectors() override { return connectors_; }
 
 private:
   const ConfigView& config_;
   const HostInfo& host_;
   shm::Segment& segment_;
+  Connectors& connectors_;
 };
 
 // Resident memory of a process in MB, from /proc/<pid>/statm.
@@ -66,8 +68,9 @@ std::vector<std::string> split_command(const std::string& line) {
 }
 
 Console::Console(shm::Segment& segment, const PluginSet& plugins, const DaemonConfig& config, Supervisor* supervisor,
-                 ConsoleHooks hooks)
-    : segment_(segment), plugins_(plugins), config_(config), supervisor_(supervisor), hooks_(std::move(hooks)) {}
+                 Connectors& connectors, ConsoleHooks hooks)
+    : segment_(segment), plugins_(plugins), config_(config), supervisor_(supervisor), connectors_(connectors),
+      hooks_(std::move(hooks)) {}
 
 std::string Console::help() const {
   std::string out =
@@ -203,7 +206,7 @@ std::string Console::execute(const std::string& line) {
         if (static_cast<int>(args.size()) < c.min_args || static_cast<int>(args.size()) > c.max_args) {
           return "usage: " + c.usage + "\n";
         }
-        PluginCommandContext context(config_.plugin_configs.at(plugin->name), config_.host, segment_);
+        PluginCommandContext context(config_.plugin_configs.at(plugin->name), config_.host, segment_, connectors_);
         std::string out = c.run(context, args);
         if (!out.empty() && out.back() != '\n') out += '\n';
         return out;

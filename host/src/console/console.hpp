@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "aotf/connectors/connectors.hpp"
 #include "aotf/console.hpp"
 #include "aotf/shm/segment.hpp"
 #include "config/daemon_config.hpp"
@@ -23,7 +24,7 @@ struct ConsoleHooks {
 class Console {
 public:
   Console(shm::Segment& segment, const PluginSet& plugins, const DaemonConfig& config, Supervisor* supervisor,
-          ConsoleHooks hooks);
+          Connectors& connectors, ConsoleHooks hooks);
 
   // Runs one command line; returns the text to show. Never throws: an error is returned as
   // "error: ..." text.
@@ -41,6 +42,7 @@ private:
   const PluginSet& plugins_;
   const DaemonConfig& config_;
   Supervisor* supervisor_;
+  Connectors& connectors_;
   ConsoleHooks hooks_;
 };
 

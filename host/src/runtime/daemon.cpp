@@ -17,6 +17,7 @@
 #include "commands/commands.hpp"
 #include "console/console.hpp"
 #include "console/control_socket.hpp"
+#include "plugins/connector_set.hpp"
 #include "runtime/host_log.hpp"
 #include "runtime/launchers.hpp"
 #include "runtime/plan.hpp"
@@ -117,6 +118,10 @@ std::vector<std::string> container_command(const Options& options, const PluginS
     const std::string stem = owner->file.stem().string();
     if (std::find(stems.begin(), stems.end(), stem) == stems.end()) stems.push_back(stem);
   }
+  // Stages reach the sites and sources through their context: every connector plugin comes too.
+  for (const auto& stem : ConnectorSet::connector_plugin_stems(plugins)) {
+    if (std::find(stems.begin(), stems.end(), stem) == stems.end()) stems.push_back(stem);
+  }
   for (const auto& stem : stems) {
     argv.push_back("--plugin");
     argv.push_back(stem);
@@ -190,8 +195,9 @@ int cmd_run(const Options& options) {
         });
   }
 
+  ConnectorSet connectors(plugins, config);
   std::atomic<bool> stop_requested{false};
-  Console console(*segment, plugins, config, supervisor.get(),
+  Console console(*segment, plugins, config, supervisor.get(), connectors,
                   {[&] { stop_requested = true; }, [&] { return reload(options, config, plugins); }});
   std::unique_ptr<ControlSocket> control;
   try {
@@ -202,7 +208,7 @@ int cmd_run(const Options& options) {
     return kExitFailure;
   }
 
-  Launcher launcher(*segment, plugins, config, settings, clock, supervisor.get());
+  Launcher launcher(*segment, plugins, config, settings, clock, supervisor.get(), connectors);
   std::size_t workers = 0;
   for (const auto& c : plan) workers += c.workers.size();
   try {
@@ -309,7 +315,8 @@ int cmd_container(const Options& options) {
   }
   install_stack_handler();
   SteadyClock clock;
-  Launcher launcher(*segment, plugins, config, settings, clock, nullptr);
+  ConnectorSet connectors(plugins, config);
+  Launcher launcher(*segment, plugins, config, settings, clock, nullptr, connectors);
   try {
     launcher.launch_threads({{name, workers}});
   } catch (const std::exception& error) {

@@ -5,9 +5,10 @@
 namespace aotf::host {
 
 Launcher::Launcher(shm::Segment& segment, const PluginSet& plugins, const DaemonConfig& config,
-                   const RuntimeSettings& settings, Clock& clock, Supervisor* supervisor)
+                   const RuntimeSettings& settings, Clock& clock, Supervisor* supervisor,
+                   Connectors& connectors)
     : segment_(segment), plugins_(plugins), config_(config), settings_(settings), clock_(clock),
-      supervisor_(supervisor) {}
+      supervisor_(supervisor), connectors_(connectors) {}
 
 Launcher::~Launcher() {
   // Threads still running here ignored the stop flag; the caller decided to exit without them.
@@ -27,6 +28,7 @@ void Launcher::start_thread(const WorkerPlan& worker, const std::string& contain
   t.spec.container = container;
   t.spec.config = &config_.plugin_configs.at(plugin->name);
   t.spec.host = &config_.host;
+  t.spec.connectors = &connectors_;
   t.thread = std::thread([this, &t] {
     error_collector(t.spec, segment_, settings_.collector, clock_);
     t.done.store(true, std::memory_order_release);

@@ -32,7 +32,7 @@ public:
   // `supervisor` null: workers become threads of this process (threads mode, or inside a
   // container). Otherwise the *_in_container launchers start container processes.
   Launcher(shm::Segment& segment, const PluginSet& plugins, const DaemonConfig& config,
-           const RuntimeSettings& settings, Clock& clock, Supervisor* supervisor);
+           const RuntimeSettings& settings, Clock& clock, Supervisor* supervisor, Connectors& connectors);
   ~Launcher();
 
   void launch_thread(const WorkerPlan& worker, const std::string& container);
@@ -60,6 +60,7 @@ private:
   const RuntimeSettings& settings_;
   Clock& clock_;
   Supervisor* supervisor_;
+  Connectors& connectors_;
   std::list<Thread> threads_;  // stable addresses: each thread reads its own spec
 };
 

@@ -83,4 +83,12 @@ std::optional<Artwork> Pixiv::lookup(std::string_view url, LinkRequest& request)
   return artwork;
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> Pixiv::image_headers(std::string_view image_url) const {
+  const std::string_view base = env_.pixiv_image_base;
+  if (!image_url.starts_with(base) || (image_url.size() > base.size() && image_url[base.size()] != '/')) {
+    return std::nullopt;
+  }
+  return std::vector<std::pair<std::string, std::string>>{{"Referer", env_.pixiv_base + "/"}};
+}
+
 }  // namespace aotf::sites

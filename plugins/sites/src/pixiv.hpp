@@ -23,6 +23,9 @@ public:
   [[nodiscard]] bool owns(std::string_view url) const override;
   [[nodiscard]] bool followed_from_booru_source() const override { return true; }
   [[nodiscard]] std::optional<Artwork> lookup(std::string_view url, LinkRequest& request) override;
+  // Referer: <pixiv.base_url>/ for URLs under pixiv.image_base_url (i.pximg.net refuses others).
+  [[nodiscard]] std::optional<std::vector<std::pair<std::string, std::string>>> image_headers(
+      std::string_view image_url) const override;
 
 private:
   SiteEnvironment env_;

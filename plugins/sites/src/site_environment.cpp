@@ -47,6 +47,8 @@ std::vector<ConfigKey> config_keys() {
       ConfigKey::string("deviantart.base_url", "https://www.deviantart.com", "Base URL of DeviantArt artwork and profile pages."),
       ConfigKey::string("deviantart.backend_url", "https://backend.deviantart.com", "Base URL of the DeviantArt oEmbed endpoint."),
       ConfigKey::string("pixiv.base_url", "https://www.pixiv.net", "Base URL of Pixiv pages and its ajax API."),
+      ConfigKey::string("pixiv.image_base_url", "https://i.pximg.net",
+                        "Base URL of Pixiv's image host: downloads from it send Referer: <pixiv.base_url>/."),
       ConfigKey::string("danbooru.base_url", "https://danbooru.donmai.us", "Base URL of Danbooru."),
       ConfigKey::string("derpibooru.base_url", "https://derpibooru.org", "Base URL of Derpibooru."),
       ConfigKey::string("furbooru.base_url", "https://furbooru.org", "Base URL of Furbooru."),
@@ -78,6 +80,7 @@ SiteEnvironment::SiteEnvironment(const ConfigView& config) {
   deviantart_base = base_url(config, "deviantart.base_url");
   deviantart_backend = base_url(config, "deviantart.backend_url");
   pixiv_base = base_url(config, "pixiv.base_url");
+  pixiv_image_base = base_url(config, "pixiv.image_base_url");
   danbooru_base = base_url(config, "danbooru.base_url");
   derpibooru_base = base_url(config, "derpibooru.base_url");
   furbooru_base = base_url(config, "furbooru.base_url");

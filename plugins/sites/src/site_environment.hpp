@@ -27,7 +27,7 @@ struct SiteEnvironment {
   std::unique_ptr<http::Client> client;
   http::RetryPolicy retry;           // statuses retried: none (each site adds its own)
   std::chrono::milliseconds bad_json_wait{3000};
-  std::string deviantart_base, deviantart_backend, pixiv_base, danbooru_base, derpibooru_base, furbooru_base;
+  std::string deviantart_base, deviantart_backend, pixiv_base, pixiv_image_base, danbooru_base, derpibooru_base, furbooru_base;
   std::unique_ptr<LinkMultiplexer> multiplexer;
 
   // GET with the retry budget; `retry_statuses` are retried (DeviantArt: 403).

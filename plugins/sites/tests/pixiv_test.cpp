@@ -43,6 +43,17 @@ TEST_F(PixivTest, ArtworkAccountsImagesAndDate) {
   EXPECT_EQ(count("/sites/pixiv/ajax/illust/98765/pages"), 0u);
 }
 
+TEST_F(PixivTest, DownloadsFromTheImageHostSendThePixivReferer) {
+  const auto cfg = make_config({{"pixiv.base_url", std::string("http://127.0.0.1:9/pixiv")},
+                                {"pixiv.image_base_url", std::string("https://i.pximg.example")}});
+  const Pixiv site(cfg);
+  const auto headers = site.image_headers("https://i.pximg.example/img-original/98765_p0.png");
+  ASSERT_TRUE(headers.has_value());
+  EXPECT_EQ(*headers, (std::vector<std::pair<std::string, std::string>>{{"Referer", "http://127.0.0.1:9/pixiv/"}}));
+  EXPECT_FALSE(site.image_headers("https://i.pximg.example.evil/x.png").has_value());
+  EXPECT_FALSE(site.image_headers("https://pbs.twimg.com/media/x.jpg").has_value());
+}
+
 TEST_F(PixivTest, TheNthImageComesFromThePagesApi) {
   const auto result = finder.find("https://www.pixiv.net/en/artworks/98765#2");
   ASSERT_EQ(result.code, LinkFinderCode::Ok);

@@ -10,6 +10,8 @@
 
 namespace aotf {
 
+class Connectors;
+
 namespace shm {
 class Segment;
 }  // namespace shm
@@ -21,6 +23,8 @@ public:
   [[nodiscard]] virtual const HostInfo& host() const = 0;
   // The daemon's shared memory; null when the command runs outside a daemon (tests).
   [[nodiscard]] virtual shm::Segment* segment() = 0;
+  // The sites and sources of every loaded plugin (aotf/connectors/connectors.hpp).
+  [[nodiscard]] virtual Connectors& connectors() = 0;
 };
 
 struct ConsoleCommand {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/config.hpp>
@@ -89,6 +90,14 @@ public:
   // 404, not an image). Throws LayoutError when the page cannot be read any more, SiteError on
   // any other unusable answer, http::HttpError when the site could not be reached.
   [[nodiscard]] virtual std::optional<Artwork> lookup(std::string_view url, LinkRequest& request) = 0;
+
+  // Headers to send when downloading one of this site's image URLs (Pixiv's image host refuses
+  // a download without its Referer), or std::nullopt when the URL is not this site's.
+  [[nodiscard]] virtual std::optional<std::vector<std::pair<std::string, std::string>>> image_headers(
+      std::string_view image_url) const {
+    (void)image_url;
+    return std::nullopt;
+  }
 };
 
 // Builds the connector from the validated keys of the plugin that registered it.
