@@ -24,6 +24,10 @@ const std::vector<ConfigKey>& host_keys() {
                         "\"exact\": bit-exact with the original's Pillow pHash, so its databases stay valid; "
                         "\"fast\": decodes JPEGs at a reduced scale first. A database remembers the mode that "
                         "filled it and refuses the other."),
+      ConfigKey::string("database.file", "",
+                        "SQLite database file; relative to the working directory. Empty: <data_dir>/aotfd.sqlite3."),
+      ConfigKey::integer("database.busy_timeout_ms", 10'000, 0, 3'600'000,
+                         "How long a write waits for another writer before it fails, milliseconds."),
       ConfigKey::boolean("multiprocessing", false,
                          "false: every worker is a thread of aotfd; true: workers run in container processes "
                          "(started by exec of aotfd), grouped as [stages.<procedure>] container says."),
@@ -109,6 +113,11 @@ bool load_host_config(const std::filesystem::path& path, DaemonConfig& config, s
                                                       "holds the plugin .so files"));
   }
   config.log_level = parse_level(v.string("log_level"));
+  const std::string& database_file = v.string("database.file");
+  config.host.database_file = database_file.empty() ? config.host.data_dir / "aotfd.sqlite3"
+                                                    : std::filesystem::absolute(database_file).lexically_normal();
+  config.host.database_busy_timeout = std::chrono::milliseconds(v.integer("database.busy_timeout_ms"));
+  config.host.fingerprint_mode = v.string("fingerprint.mode");
 
   for (const auto& child : file.children("")) {
     if (child.name == "plugins" && !child.is_table) {

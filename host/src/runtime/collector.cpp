@@ -8,6 +8,8 @@
 #include <fstream>
 #include <mutex>
 
+#include "aotf/connectors/connectors.hpp"
+#include "aotf/error.hpp"
 #include "aotf/http/client.hpp"
 #include "aotf/log.hpp"
 #include "runtime/throw_trace.hpp"
@@ -34,6 +36,11 @@ public:
     segment_.declare(slot_, request, doing);
   }
   void clear_declaration() override { segment_.declare(slot_, {}, ""); }
+  void ready() override { segment_.set_ready(slot_); }
+  Connectors& connectors() override {
+    if (!spec_.connectors) throw Error("no connectors in this process (a test that runs a stage without a daemon)");
+    return *spec_.connectors;
+  }
 
 private:
   const WorkerSpec& spec_;
@@ -111,6 +118,7 @@ void error_collector(const WorkerSpec& spec, shm::Segment& segment, const Collec
       const auto started = clock.now();
       segment.worker(slot).runs++;
       segment.worker(slot).state.store(static_cast<std::uint32_t>(shm::WorkerState::Running));
+      if (!spec.procedure->reports_ready) segment.set_ready(slot);
       std::string type;
       std::string message;
       std::string stack;

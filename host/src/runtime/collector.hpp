@@ -17,6 +17,7 @@
 #include <string>
 
 #include "aotf/config.hpp"
+#include "aotf/connectors/connectors.hpp"
 #include "aotf/host_info.hpp"
 #include "aotf/shm/segment.hpp"
 #include "aotf/stage.hpp"
@@ -40,6 +41,7 @@ struct WorkerSpec {
   std::string container;  // label in threads mode, process in multiprocessing mode
   const ConfigView* config = nullptr;
   const HostInfo* host = nullptr;
+  Connectors* connectors = nullptr;  // the process's connectors; null only in tests without any
   [[nodiscard]] std::string name() const { return procedure->name + "_th" + std::to_string(id); }
 };
 

@@ -15,6 +15,8 @@
 
 namespace aotf {
 
+class Connectors;
+
 namespace shm {
 class Segment;
 struct RequestRef;
@@ -42,12 +44,20 @@ public:
   // its process dies before clear_declaration(), the error collector fails that request.
   virtual void declare(const shm::RequestRef& request, std::string_view doing) = 0;
   virtual void clear_declaration() = 0;
+  // The sites and sources of every loaded plugin (aotf/connectors/connectors.hpp).
+  [[nodiscard]] virtual Connectors& connectors() = 0;
+  // For a procedure registered with reports_ready: it finished starting (the HTTP server
+  // listens). The daemon tells systemd it is ready once every worker is.
+  virtual void ready() = 0;
 };
 
 struct StageProcedure {
   std::string name;          // [a-z0-9_]+, unique among all loaded plugins
   std::string description;   // one line, shown by `aotfd plugins`
   std::function<void(StageContext&)> run;
+  // False: a worker counts as started as soon as it runs. True: only once it called
+  // StageContext::ready() (a server that must bind its port first).
+  bool reports_ready = false;
 };
 
 }  // namespace aotf

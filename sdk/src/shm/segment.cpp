@@ -224,6 +224,7 @@ std::uint32_t Segment::register_worker(std::string_view name, std::string_view p
   w.started_ms = now_ms();
   w.runs = 0;
   w.errors = 0;
+  w.ready.store(0, std::memory_order_relaxed);
   w.state.store(static_cast<std::uint32_t>(WorkerState::Running), std::memory_order_release);
   return *free;
 }
@@ -247,7 +248,7 @@ std::vector<Segment::WorkerInfo> Segment::workers() {
     const auto state = static_cast<WorkerState>(w.state.load(std::memory_order_acquire));
     if (state == WorkerState::Free) continue;
     out.push_back({i, state, w.name, w.procedure, w.container, w.doing, w.pid, w.declared, w.started_ms, w.runs,
-                   w.errors});
+                   w.errors, w.ready.load(std::memory_order_acquire) != 0});
   }
   return out;
 }
@@ -260,7 +261,7 @@ std::vector<Segment::WorkerInfo> Segment::release_workers_of(pid_t pid) {
     const auto state = static_cast<WorkerState>(w.state.load(std::memory_order_acquire));
     if (state == WorkerState::Free || w.pid != pid) continue;
     out.push_back({i, state, w.name, w.procedure, w.container, w.doing, w.pid, w.declared, w.started_ms, w.runs,
-                   w.errors});
+                   w.errors, w.ready.load(std::memory_order_acquire) != 0});
     w.state.store(static_cast<std::uint32_t>(WorkerState::Free), std::memory_order_release);
   }
   return out;

@@ -26,7 +26,7 @@
 namespace aotf::shm {
 
 inline constexpr std::uint64_t kSegmentMagic = 0x31474553'46544f41ULL;  // "AOTFSEG1"
-inline constexpr std::uint32_t kLayoutVersion = 1;
+inline constexpr std::uint32_t kLayoutVersion = 2;
 
 struct Capacities {
   std::uint32_t workers = 256;          // worker slots (threads of every process)
@@ -70,6 +70,7 @@ struct WorkerSlot {
   std::int64_t started_ms;           // wall clock of the current run of the procedure
   std::uint32_t runs;                // times the procedure was started
   std::uint32_t errors;              // exceptions caught by the collector
+  std::atomic<std::uint32_t> ready;  // 1 once the worker finished starting (see StageContext::ready)
 };
 
 enum class ProcessState : std::uint32_t { Free = 0, Starting, Running, Dead, Quarantined, Stopped };
@@ -153,6 +154,8 @@ public:
   WorkerSlot& worker(std::uint32_t slot) noexcept { return workers_[slot]; }
   // Declares (or clears, with an empty ref) what a worker is working on.
   void declare(std::uint32_t slot, RequestRef request, std::string_view doing);
+  // The worker finished starting (the HTTP server listens, ...): systemd's READY=1 waits for it.
+  void set_ready(std::uint32_t slot) noexcept { workers_[slot].ready.store(1, std::memory_order_release); }
   // A consistent copy of every used worker slot.
   struct WorkerInfo {
     std::uint32_t slot;
@@ -162,6 +165,7 @@ public:
     RequestRef declared;
     std::int64_t started_ms;
     std::uint32_t runs, errors;
+    bool ready = false;
   };
   [[nodiscard]] std::vector<WorkerInfo> workers();
   // Frees the slots of every worker of a dead process and returns what they had declared.
