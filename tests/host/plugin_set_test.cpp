@@ -94,7 +94,9 @@ TEST(PluginSet, RunsAStageOfALoadedPlugin) {
     shm::Segment* segment() override { return nullptr; }
     Connectors& connectors() override { return set_connectors; }
   } ctx(set, config);
-  EXPECT_TRUE(ctx.connectors().sites().empty()) << "good.so registers no site";
+  ASSERT_EQ(ctx.connectors().sites().size(), 1u) << "good.so registers one site";
+  EXPECT_EQ(ctx.connectors().sites()[0]->name(), "fixture_site");
+  EXPECT_EQ(ctx.connectors().source("x"), nullptr) << "good.so registers no source";
   EXPECT_EQ(command->run(ctx, {"monde"}), "bonjour monde");
 }
 

@@ -59,7 +59,8 @@ TEST_F(SitesPlugin, EveryBaseUrlIsAKeyWithTheRealServiceAsDefault) {
                                                           {"furbooru.base_url", "https://furbooru.org"},
                                                           {"linktree.base_url", "https://linktr.ee"},
                                                           {"patreon.base_url", "https://www.patreon.com"},
-                                                          {"pixiv.base_url", "https://www.pixiv.net"}}));
+                                                          {"pixiv.base_url", "https://www.pixiv.net"},
+                                                          {"pixiv.image_base_url", "https://i.pximg.net"}}));
 }
 
 TEST_F(SitesPlugin, BadValuesAreRefusedNamingTheKey) {
