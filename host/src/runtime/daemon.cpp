@@ -24,6 +24,7 @@
 #include "runtime/settings.hpp"
 #include "runtime/stacks.hpp"
 #include "runtime/supervisor.hpp"
+#include "runtime/systemd_notify.hpp"
 
 namespace aotf::host {
 
@@ -152,6 +153,7 @@ void run_terminal_console(Console& console, std::atomic<bool>& stop_requested) {
 }  // namespace
 
 int cmd_run(const Options& options) {
+  SystemdNotifier notifier = SystemdNotifier::from_environment();  // before any thread starts
   take_signals_synchronously();
   install_host_log_sink();
 
@@ -195,10 +197,20 @@ int cmd_run(const Options& options) {
         });
   }
 
+  std::size_t workers = 0;
+  for (const auto& c : plan) workers += c.workers.size();
+  DaemonNotifications notifications(notifier, *segment, supervisor.get(), workers);
+
   ConnectorSet connectors(plugins, config);
   std::atomic<bool> stop_requested{false};
   Console console(*segment, plugins, config, supervisor.get(), connectors,
-                  {[&] { stop_requested = true; }, [&] { return reload(options, config, plugins); }});
+                  {[&] { stop_requested = true; },
+                   [&] {
+                     notifications.reloading();
+                     std::string answer = reload(options, config, plugins);
+                     notifications.reloaded();
+                     return answer;
+                   }});
   std::unique_ptr<ControlSocket> control;
   try {
     control = std::make_unique<ControlSocket>(control_socket_path(config.host.data_dir, config.host.instance),
@@ -209,8 +221,6 @@ int cmd_run(const Options& options) {
   }
 
   Launcher launcher(*segment, plugins, config, settings, clock, supervisor.get(), connectors);
-  std::size_t workers = 0;
-  for (const auto& c : plan) workers += c.workers.size();
   try {
     launcher.launch_threads(plan);
   } catch (const std::exception& error) {
@@ -229,11 +239,14 @@ int cmd_run(const Options& options) {
   if (::isatty(STDIN_FILENO)) run_terminal_console(console, stop_requested);
 
   for (;;) {
+    notifications.tick();
     const int sig = wait_signal(std::chrono::milliseconds(200));
     if (sig == SIGHUP) {
       log_info("host", "SIGHUP received: reloading; the daemon keeps running");
+      notifications.reloading();
       reload(options, config, plugins);
       if (supervisor) supervisor->signal_all(SIGHUP);
+      notifications.reloaded();
       continue;
     }
     if (sig == SIGINT || sig == SIGTERM) {
@@ -246,6 +259,7 @@ int cmd_run(const Options& options) {
     }
   }
 
+  notifications.stopping();
   segment->stop();
   const auto deadline = std::chrono::steady_clock::now() + settings.stop_timeout;
   if (supervisor) supervisor->stop(settings.stop_timeout);

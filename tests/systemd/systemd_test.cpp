@@ -1,0 +1,372 @@
+// aotfd under systemd, seen from systemd's side: the test plays the service manager. It binds the
+// datagram socket named by NOTIFY_SOCKET, starts build/bin/aotfd with the `late_ready` test
+// plugin and reads what the daemon announces (READY=1, STATUS=, WATCHDOG=1, RELOADING=1,
+// STOPPING=1); and it hands the daemon a "journal" as stderr to check the log format.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/host_log.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The service manager's end of NOTIFY_SOCKET.
+class NotifySocket {
+public:
+  // `abstract`: bind an abstract name and give "@name" to the daemon, as systemd may.
+  NotifySocket(const fs::path& dir, bool abstract) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    socklen_t length;
+    if (abstract) {
+      const std::string name = "aotfd-notify-test-" + std::to_string(::getpid()) + "-" + dir.filename().string();
+      std::memcpy(address.sun_path + 1, name.data(), name.size());
+      length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+      env_ = "@" + name;
+    } else {
+      env_ = (dir / "notify.sock").string();
+      std::memcpy(address.sun_path, env_.data(), env_.size());
+      length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + env_.size() + 1);
+    }
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0;
+  }
+  ~NotifySocket() { ::close(fd_); }
+  [[nodiscard]] bool bound() const { return bound_; }
+  [[nodiscard]] const std::string& env() const { return env_; }
+
+  // Reads every datagram that arrived, without waiting.
+  void drain() {
+    char buffer[4096];
+    for (;;) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) return;
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) return;
+      messages_.emplace_back(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  // Waits until a datagram with a line for which `match` holds arrives (or has arrived since
+  // `from`); returns its index, or -1.
+  long wait_for(const std::function<bool(const std::string&)>& match, std::size_t from = 0,
+                std::chrono::milliseconds timeout = 20s) {
+    long found = -1;
+    eventually(
+        [&] {
+          drain();
+          for (std::size_t i = from; i < messages_.size(); ++i) {
+            if (has_line(messages_[i], match)) {
+              found = static_cast<long>(i);
+              return true;
+            }
+          }
+          return false;
+        },
+        timeout);
+    return found;
+  }
+  long wait_for_line(const std::string& line, std::size_t from = 0, std::chrono::milliseconds timeout = 20s) {
+    return wait_for([&](const std::string& l) { return l == line; }, from, timeout);
+  }
+  [[nodiscard]] std::size_t count_line(const std::string& line, std::size_t from = 0) {
+    drain();
+    std::size_t n = 0;
+    for (std::size_t i = from; i < messages_.size(); ++i) n += has_line(messages_[i], [&](const std::string& l) { return l == line; });
+    return n;
+  }
+  [[nodiscard]] const std::vector<std::string>& messages() const { return messages_; }
+  [[nodiscard]] std::string all() const {
+    std::string out;
+    for (const auto& m : messages_) out += "[" + m + "]\n";
+    return out;
+  }
+
+  static bool has_line(const std::string& message, const std::function<bool(const std::string&)>& match) {
+    std::size_t start = 0;
+    for (;;) {
+      const std::size_t end = message.find('\n', start);
+      if (match(message.substr(start, end == std::string::npos ? std::string::npos : end - start))) return true;
+      if (end == std::string::npos) return false;
+      start = end + 1;
+    }
+  }
+
+private:
+  int fd_ = -1;
+  bool bound_ = false;
+  std::string env_;
+  std::vector<std::string> messages_;
+};
+
+class Daemon {
+public:
+  Daemon(const std::string& name, bool multiprocessing) {
+    instance_ = "sd_" + name + "_" + std::to_string(::getpid());
+    dir_ = fs::temp_directory_path() / ("aotfd_systemd_" + instance_);
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "data");
+    config_ = dir_ / "aotfd.toml";
+    std::ofstream(config_) << "instance = \"" << instance_ << "\"\n"
+                           << "data_dir = \"" << (dir_ / "data").string() << "\"\n"
+                           << "plugins_dir = \"" << AOTF_SYSTEMD_PLUGINS_DIR << "\"\n"
+                           << "multiprocessing = " << (multiprocessing ? "true" : "false") << "\n"
+                           << "stop_timeout_s = 5\n";
+  }
+  ~Daemon() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    fs::remove_all(dir_);
+  }
+
+  // Starts aotfd with stderr in <dir>/daemon.log and the given extra environment.
+  void start(const std::map<std::string, std::string>& env, bool journal_matches_stderr = false) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const std::string log = (dir_ / "daemon.log").string();
+      std::freopen(log.c_str(), "w", stderr);
+      std::freopen("/dev/null", "r", stdin);
+      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+      if (journal_matches_stderr) {
+        struct stat st {};
+        ::fstat(STDERR_FILENO, &st);
+        const std::string stream = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+        ::setenv("JOURNAL_STREAM", stream.c_str(), 1);
+      }
+      ::execl(AOTFD_BINARY, AOTFD_BINARY, "--config", config_.c_str(), "run", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  void make_ready() { std::ofstream(dir_ / "data" / "ready_now") << "now\n"; }
+  [[nodiscard]] std::string log() const { return read_file(dir_ / "daemon.log"); }
+  void signal(int sig) const { ::kill(pid_, sig); }
+  int wait_exit(std::chrono::milliseconds timeout) {
+    int status = 0;
+    if (!eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout)) return -1;
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  int ctl(const std::string& command) const {
+    const std::string line = std::string(AOTFCTL_BINARY) + " --config " + config_.string() + " " + command + " >/dev/null 2>&1";
+    const int status = std::system(line.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  [[nodiscard]] const fs::path& dir() const { return dir_; }
+
+private:
+  std::string instance_;
+  fs::path dir_, config_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+class SystemdNotify : public ::testing::TestWithParam<bool> {};
+
+// READY=1 waits for every planned worker, including one that reports its readiness late; until
+// then STATUS= says how many are ready. In container mode the workers of other processes count.
+TEST_P(SystemdNotify, ReadyOnlyOnceEveryWorkerIsReady) {
+  Daemon daemon(GetParam() ? "ready_mp" : "ready_th", GetParam());
+  NotifySocket notify(daemon.dir(), /*abstract=*/false);
+  ASSERT_TRUE(notify.bound());
+  daemon.start({{"NOTIFY_SOCKET", notify.env()}});
+
+  // plain_worker is ready as soon as it runs; late_ready is not until the file exists.
+  const long waiting = notify.wait_for(
+      [](const std::string& l) { return starts_with(l, "STATUS=starting: 1 of 2 workers ready, 0 quarantined"); });
+  ASSERT_GE(waiting, 0) << notify.all() << daemon.log();
+  EXPECT_EQ(notify.count_line("READY=1"), 0u) << notify.all();
+  // A few more checks of the loop go by without READY=1.
+  std::this_thread::sleep_for(600ms);
+  EXPECT_EQ(notify.count_line("READY=1"), 0u) << notify.all();
+
+  daemon.make_ready();
+  const long ready = notify.wait_for_line("READY=1");
+  ASSERT_GE(ready, 0) << notify.all() << daemon.log();
+  // The same datagram carries the summary of the running daemon.
+  EXPECT_TRUE(NotifySocket::has_line(notify.messages()[static_cast<std::size_t>(ready)], [](const std::string& l) {
+    return starts_with(l, "STATUS=2 workers, 0 quarantined, 0 user requests processing");
+  })) << notify.all();
+  EXPECT_NE(daemon.log().find("every worker is ready"), std::string::npos) << daemon.log();
+
+  daemon.signal(SIGTERM);
+  EXPECT_GE(notify.wait_for_line("STOPPING=1", static_cast<std::size_t>(ready)), 0) << notify.all();
+  EXPECT_EQ(daemon.wait_exit(30s), 0) << daemon.log();
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, SystemdNotify, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "processes" : "threads"; });
+
+// WATCHDOG=1 every half WATCHDOG_USEC; SIGHUP and `aotfctl reload` are framed by RELOADING=1 and
+// READY=1; SIGTERM says STOPPING=1. The abstract socket name form ('@') is used here.
+TEST(SystemdNotifyLifecycle, WatchdogReloadAndStop) {
+  Daemon daemon("life", false);
+  NotifySocket notify(daemon.dir(), /*abstract=*/true);
+  ASSERT_TRUE(notify.bound());
+  daemon.make_ready();
+  daemon.start({{"NOTIFY_SOCKET", notify.env()}, {"WATCHDOG_USEC", "600000"}});
+  const long ready = notify.wait_for_line("READY=1");
+  ASSERT_GE(ready, 0) << notify.all() << daemon.log();
+
+  // 0.3 s period: at least 4 pings in a few seconds (generous for a loaded machine).
+  const std::size_t before = notify.messages().size();
+  ASSERT_TRUE(eventually([&] { return notify.count_line("WATCHDOG=1", before) >= 4; }, 20s)) << notify.all();
+
+  std::size_t from = notify.messages().size();
+  daemon.signal(SIGHUP);
+  const long reloading = notify.wait_for_line("RELOADING=1", from);
+  ASSERT_GE(reloading, 0) << notify.all() << daemon.log();
+  EXPECT_GE(notify.wait_for_line("READY=1", static_cast<std::size_t>(reloading) + 1), 0) << notify.all();
+  // RELOADING=1 carries the monotonic time systemd 253+ asks for.
+  EXPECT_TRUE(NotifySocket::has_line(notify.messages()[static_cast<std::size_t>(reloading)],
+                                     [](const std::string& l) { return starts_with(l, "MONOTONIC_USEC="); }));
+
+  from = notify.messages().size();
+  ASSERT_EQ(daemon.ctl("reload"), 0) << daemon.log();
+  const long reloading2 = notify.wait_for_line("RELOADING=1", from);
+  ASSERT_GE(reloading2, 0) << notify.all();
+  EXPECT_GE(notify.wait_for_line("READY=1", static_cast<std::size_t>(reloading2) + 1), 0) << notify.all();
+  EXPECT_TRUE(eventually([&] { return notify.count_line("WATCHDOG=1", from) >= 1; })) << notify.all();
+
+  from = notify.messages().size();
+  daemon.signal(SIGTERM);
+  EXPECT_GE(notify.wait_for_line("STOPPING=1", from), 0) << notify.all();
+  EXPECT_EQ(daemon.wait_exit(30s), 0) << daemon.log();
+}
+
+// Without WATCHDOG_USEC, or with WATCHDOG_PID naming another process, no WATCHDOG=1 is sent.
+TEST(SystemdNotifyLifecycle, NoWatchdogForAnotherPid) {
+  Daemon daemon("otherpid", false);
+  NotifySocket notify(daemon.dir(), false);
+  ASSERT_TRUE(notify.bound());
+  daemon.make_ready();
+  daemon.start({{"NOTIFY_SOCKET", notify.env()}, {"WATCHDOG_USEC", "200000"}, {"WATCHDOG_PID", "1"}});
+  ASSERT_GE(notify.wait_for_line("READY=1"), 0) << notify.all() << daemon.log();
+  // Two status periods, 20 watchdog periods had it been armed.
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(notify.count_line("WATCHDOG=1"), 0u) << notify.all();
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(30s), 0) << daemon.log();
+}
+
+// Container processes never see NOTIFY_SOCKET: only the host speaks to systemd.
+TEST(SystemdNotifyLifecycle, ContainersDoNotInheritTheSocket) {
+  Daemon daemon("env_mp", true);
+  NotifySocket notify(daemon.dir(), false);
+  ASSERT_TRUE(notify.bound());
+  daemon.make_ready();
+  daemon.start({{"NOTIFY_SOCKET", notify.env()}, {"WATCHDOG_USEC", "5000000"}});
+  ASSERT_GE(notify.wait_for_line("READY=1"), 0) << notify.all() << daemon.log();
+  std::vector<pid_t> children;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == daemon.pid()) children.push_back(std::stoi(name));
+  }
+  ASSERT_EQ(children.size(), 2u) << "expected the two containers (plain_worker, late_ready)";
+  for (pid_t child : children) {
+    std::string environ = read_file("/proc/" + std::to_string(child) + "/environ");
+    EXPECT_EQ(environ.find("NOTIFY_SOCKET="), std::string::npos) << "container " << child;
+    EXPECT_EQ(environ.find("WATCHDOG_USEC="), std::string::npos) << "container " << child;
+  }
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(30s), 0) << daemon.log();
+}
+
+// On the journal's stream each line starts with its syslog priority and carries no timestamp;
+// elsewhere lines are timestamped. The container processes write the same form.
+TEST(JournalLog, PriorityPrefixesWhenStderrIsTheJournal) {
+  for (bool multiprocessing : {false, true}) {
+    Daemon daemon(multiprocessing ? "journal_mp" : "journal_th", multiprocessing);
+    daemon.make_ready();
+    daemon.start({}, /*journal_matches_stderr=*/true);
+    ASSERT_TRUE(eventually([&] { return daemon.log().find("running with") != std::string::npos; })) << daemon.log();
+    const std::string log = daemon.log();
+    EXPECT_NE(log.find("<6>[" + std::to_string(daemon.pid()) + "] host: aotfd "), std::string::npos) << log;
+    daemon.signal(SIGTERM);
+    ASSERT_EQ(daemon.wait_exit(30s), 0);
+    std::istringstream lines(daemon.log());
+    std::size_t count = 0;
+    for (std::string line; std::getline(lines, line);) {
+      ++count;
+      EXPECT_TRUE(line.size() > 3 && line[0] == '<' && line[2] == '>' && std::string("3467").find(line[1]) != std::string::npos)
+          << "line without a priority: " << line;
+      EXPECT_EQ(line.find(" [20"), std::string::npos) << "timestamp in a journal line: " << line;
+    }
+    EXPECT_GE(count, 3u);
+  }
+}
+
+TEST(JournalLog, TimestampsWhenStderrIsNotTheJournal) {
+  Daemon daemon("plainlog", false);
+  daemon.make_ready();
+  // JOURNAL_STREAM inherited from a parent whose stderr was the journal, but ours is a file.
+  daemon.start({{"JOURNAL_STREAM", "8:12345"}});
+  ASSERT_TRUE(eventually([&] { return daemon.log().find("running with") != std::string::npos; })) << daemon.log();
+  daemon.signal(SIGTERM);
+  ASSERT_EQ(daemon.wait_exit(30s), 0);
+  std::istringstream lines(daemon.log());
+  const std::regex stamped(R"(^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \[\d+\] (debug|info|warning|error) \S+: )");
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++count;
+    EXPECT_TRUE(std::regex_search(line, stamped)) << line;
+  }
+  EXPECT_GE(count, 3u);
+}
+
+TEST(JournalLog, EveryLineOfAMultiLineMessageCarriesThePriority) {
+  EXPECT_EQ(aotf::host::format_log_line(true, aotf::LogLevel::Error, "host", "first\nsecond\n"),
+            "<3>[" + std::to_string(::getpid()) + "] host: first\n<3>[" + std::to_string(::getpid()) + "] host: second\n");
+  EXPECT_EQ(aotf::host::format_log_line(true, aotf::LogLevel::Warning, "x", "w").substr(0, 3), "<4>");
+  EXPECT_EQ(aotf::host::format_log_line(true, aotf::LogLevel::Debug, "x", "d").substr(0, 3), "<7>");
+}
+
+}  // namespace
