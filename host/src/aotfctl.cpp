@@ -6,17 +6,19 @@
 #include <vector>
 
 #include "config/daemon_config.hpp"
+#include "config/default_config_path.hpp"
 #include "console/control_socket.hpp"
 
 int main(int argc, char** argv) {
-  std::filesystem::path config_path = "config/aotfd.toml";
+  std::filesystem::path config_path = aotf::host::default_config_path();
   std::filesystem::path socket;
   std::string command;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (command.empty() && (arg == "-h" || arg == "--help")) {
       std::cout << "usage: aotfctl [--config FILE | --socket PATH] COMMAND [ARGS...]\n"
-                   "Sends COMMAND to the running aotfd named by the configuration (default config/aotfd.toml)\n"
+                   "Sends COMMAND to the running aotfd named by the configuration (default: $AOTFD_CONFIG,\n"
+                   "else config/aotfd.toml if it exists, else the installed <prefix>/etc/aotfd/aotfd.toml)\n"
                    "and prints its answer. `aotfctl help` lists the commands.\n";
       return 0;
     }

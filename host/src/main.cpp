@@ -35,7 +35,8 @@ void print_help(std::ostream& out) {
   out << "usage: aotfd [--config FILE] [COMMAND [ARGS...]]\n\n"
          "aotfd finds the posts of an artist's social accounts that contain an illustration.\n\n"
          "options:\n"
-         "  -c, --config FILE  configuration file (default: config/aotfd.toml)\n"
+         "  -c, --config FILE  configuration file (default: $AOTFD_CONFIG, else config/aotfd.toml if it\n"
+         "                     exists, else the installed <prefix>/etc/aotfd/aotfd.toml)\n"
          "  -h, --help         show this help\n"
          "  -V, --version      show the version\n\n"
          "commands:\n";

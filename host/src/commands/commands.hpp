@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "config/daemon_config.hpp"
+#include "config/default_config_path.hpp"
 #include "plugins/plugin_set.hpp"
 
 namespace aotf::host {
 
 struct Options {
-  std::filesystem::path config_path = "config/aotfd.toml";
+  std::filesystem::path config_path = default_config_path();
   std::string command = "run";
   std::vector<std::string> args;
 };
