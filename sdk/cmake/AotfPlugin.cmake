@@ -35,4 +35,10 @@ function(aotf_add_plugin name)
   elseif(DEFINED AOTF_PLUGIN_OUTPUT_DIR)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${AOTF_PLUGIN_OUTPUT_DIR})
   endif()
+  # In the aotfd tree, the plugins built into the plugins folder are installed (component
+  # `plugins`, part of the aotfd package); test plugins built elsewhere are not. Out of the tree,
+  # a plugin project writes its own install rule (sdk/examples/e621/CMakeLists.txt).
+  if(NOT ARG_OUTPUT_DIRECTORY AND DEFINED AOTF_PLUGIN_INSTALL_DIR)
+    install(TARGETS ${name} LIBRARY DESTINATION ${AOTF_PLUGIN_INSTALL_DIR} COMPONENT plugins)
+  endif()
 endfunction()
