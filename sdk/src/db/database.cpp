@@ -540,11 +540,17 @@ std::optional<std::int64_t> Database::post_row_id(std::string_view platform, std
 }
 
 void Database::for_each_fingerprint(const std::function<void(std::int64_t, int, Fingerprint)>& visit) {
+  for_each_fingerprint_after(-1, visit);
+}
+
+void Database::for_each_fingerprint_after(std::int64_t after_row_id,
+                                          const std::function<void(std::int64_t, int, Fingerprint)>& visit) {
   // A statement of its own (not the cache): the visitor may use this Database meanwhile.
   Statement st(impl_->db(),
                "SELECT id, image_1_fingerprint, image_2_fingerprint, image_3_fingerprint, image_4_fingerprint "
-               "FROM posts ORDER BY id",
+               "FROM posts WHERE id > ?1 ORDER BY id",
                impl_->where);
+  st.bind(1, after_row_id);
   while (st.step()) {
     const std::int64_t id = st.integer(0);
     for (int k = 0; k < 4; ++k) {

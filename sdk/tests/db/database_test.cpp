@@ -1,5 +1,6 @@
 // Opening, schema versions, fingerprint modes, and every write rule of the database.
 
+#include <algorithm>
 #include <fstream>
 
 #include "db_test_support.hpp"
@@ -124,6 +125,36 @@ TEST_F(DatabaseTest, FingerprintsAreStoredAsEightBytesBigEndian) {
   EXPECT_EQ(raw_query(file, "SELECT image_1_fingerprint FROM posts"), "0102030405060708");
   EXPECT_EQ(raw_query(file, "SELECT image_2_fingerprint FROM posts"), "f000000000000001");
   EXPECT_EQ(raw_query(file, "SELECT image_3_fingerprint FROM posts"), "NULL");
+}
+
+TEST_F(DatabaseTest, FingerprintsAfterARowIdAreThoseCommittedSinceEvenByAnotherConnection) {
+  Database db = open();
+  ASSERT_TRUE(db.insert_post(make_post("1", "7", {0x11, 0x12})));
+  std::int64_t last = -1;
+  std::vector<std::pair<std::int64_t, Fingerprint>> seen;
+  const auto visit = [&](std::int64_t id, int, Fingerprint f) {
+    seen.emplace_back(id, f);
+    last = std::max(last, id);
+  };
+  db.for_each_fingerprint_after(last, visit);
+  ASSERT_EQ(seen.size(), 2u);
+  // Another connection (another process in the daemon) commits two posts and re-indexes the first.
+  {
+    Database other = open();
+    ASSERT_TRUE(other.insert_post(make_post("2", "7", {0x21})));
+    ASSERT_TRUE(other.insert_post(make_post("3", "7", {std::nullopt, 0x32})));
+    other.replace_post(make_post("1", "7", {0x13}));
+  }
+  seen.clear();
+  db.for_each_fingerprint_after(last, visit);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].second, Fingerprint{0x21});
+  EXPECT_EQ(seen[1].second, Fingerprint{0x32});
+  EXPECT_EQ(seen[2].second, Fingerprint{0x13});  // the re-indexed post comes back under a new row id
+  EXPECT_EQ(seen[2].first, *db.post_row_id("x", "1"));
+  seen.clear();
+  db.for_each_fingerprint_after(last, visit);
+  EXPECT_TRUE(seen.empty());
 }
 
 TEST_F(DatabaseTest, ForcedReindexReplacesThePostInOneTransaction) {

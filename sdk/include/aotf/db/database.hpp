@@ -210,6 +210,12 @@ public:
   // Streams every stored fingerprint: (post row id, position 1..4, fingerprint). Used to build
   // the in-memory Hamming index at start; nothing is buffered.
   void for_each_fingerprint(const std::function<void(std::int64_t row_id, int position, Fingerprint)>& visit);
+  // The same for the posts whose row id is above `after_row_id`, in row id order. Row ids only
+  // grow (a forced re-index gives the post a new one) and writers commit one after the other, so
+  // a process that remembers the highest row id it saw keeps an in-memory index in step with
+  // the posts other processes committed since.
+  void for_each_fingerprint_after(std::int64_t after_row_id,
+                                  const std::function<void(std::int64_t row_id, int position, Fingerprint)>& visit);
 
   // Per-account brute force, as the original: every non-empty fingerprint of the account's posts
   // within `threshold` bits of `query`, sorted by match_order.
