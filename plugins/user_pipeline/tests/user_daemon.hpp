@@ -64,6 +64,8 @@ public:
   UserDaemon(const UserDaemon&) = delete;
   UserDaemon& operator=(const UserDaemon&) = delete;
 
+  [[nodiscard]] const std::string& instance() const { return instance_; }
+  [[nodiscard]] fs::path data_dir() const { return dir_ / "data"; }
   [[nodiscard]] fs::path database_file() const { return dir_ / "data" / "aotfd.sqlite3"; }
   [[nodiscard]] fs::path log_dir() const { return dir_ / "data" / "logs"; }
 

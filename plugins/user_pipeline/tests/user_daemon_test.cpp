@@ -9,6 +9,9 @@
 
 #include <aotf/db/database.hpp>
 #include <aotf/image/fingerprint.hpp>
+#include <aotf/shm/pipelines.hpp>
+#include <aotf/shm/segment.hpp>
+#include <aotf/uploads.hpp>
 
 #include "fixture_server.hpp"
 #include "images/generated_image.hpp"
@@ -50,6 +53,8 @@ protected:
     x.add_account("Locked1", "2002", fixtures::XFixture::UserState::protected_account);
     x.add_account("Blocked1", "2003");
     x.add_account("FreshArtist", "3001");
+    x.add_account("StaleArtist", "3002");
+    x.add_account("FailArtist", "3003");
     ::setenv(kTokenEnv, x.token().c_str(), 1);
     auto& r = image_server.routes();
     r.Get("/junk/text.jpg", [](const httplib::Request&, httplib::Response& res) {
@@ -137,16 +142,39 @@ TEST_P(UserPipeline, FoundPostsComeInTheOriginalsOrderWithoutTheDeletedOne) {
   EXPECT_NE(direct.find("(direct)"), std::string::npos) << direct;
   EXPECT_EQ(found_posts(direct), expected) << direct;
 
+  // An image uploaded through POST /search: the HTTP plugin writes the file, then launches the
+  // direct request keyed by the identifier (done here through the segment); without an account
+  // the whole database is searched, and the file is gone once the request ended.
+  const std::string identifier = "0123456789abcdef0123456789abcdef";
+  fs::create_directories(d.data_dir() / "uploads");
+  std::ofstream(d.data_dir() / "uploads" / identifier, std::ios::binary) << fixtures::make_jpeg(kArtworkSeed);
+  {
+    auto segment = shm::Segment::attach(d.instance());
+    shm::UserRequests users(*segment);
+    ASSERT_TRUE(users.launch_direct(identifier, "", "", shm::IpLimit{}).created);
+    std::optional<shm::UserRequestSnapshot> uploaded;
+    ASSERT_TRUE(eventually([&] {
+      uploaded = users.get_direct(identifier);
+      return uploaded && uploaded->status == shm::UserStatus::End;
+    }));
+    EXPECT_EQ(uploaded->error, shm::UserError::None);
+    std::vector<std::string> ids;
+    for (const auto& p : uploaded->results) ids.push_back(p.post_id);
+    EXPECT_EQ(ids, expected);
+    EXPECT_TRUE(eventually([&] { return !fs::exists(d.data_dir() / "uploads" / identifier); }))
+        << "the uploaded file is deleted once its request ended";
+  }
+
   const std::string stats = d.ctl("stats");
   EXPECT_NE(stats.find("Indexed posts: 5"), std::string::npos) << stats;
   EXPECT_NE(stats.find("Indexed accounts: 1"), std::string::npos) << stats;
   EXPECT_NE(stats.find("User requests in memory: 1"), std::string::npos) << stats;
-  EXPECT_NE(stats.find("Direct requests in memory: 1"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("Direct requests in memory: 2"), std::string::npos) << stats;
   EXPECT_NE(stats.find("Processing: 0 user requests, 0 scans"), std::string::npos) << stats;
 
   // Step 3 recorded the account's use and its metrics.
   db::Database database(d.database_file(), {10s, image::FingerprintMode::Exact, {}});
-  EXPECT_EQ(database.account("x", "1001")->uses_count, 2);
+  EXPECT_EQ(database.account("x", "1001")->uses_count, 2) << "the whole-database search uses no account";
   const std::string metrics = d.ctl("metrics");
   for (const char* m : {"user step1 link finder per request", "user step3 per account search",
                         "user step3 query image download", "user step3 query image fingerprint",
@@ -230,21 +258,57 @@ TEST_P(UserPipeline, TheWholeDatabaseSearchSeesPostsCommittedAfterItsIndexWasLoa
   EXPECT_NE(out.find("distance 4"), std::string::npos) << out;
 }
 
-TEST_P(UserPipeline, AnAccountNeverScannedGetsAPriorityScanThatTheRequestWaitsFor) {
-  const std::string url = artwork("fresh", {"https://twitter.com/FreshArtist"});
+TEST_P(UserPipeline, StepTwoFollowsItsScansUntilTheyEnd) {
+  const std::string fresh = artwork("fresh", {"https://twitter.com/FreshArtist"});
+  const std::string stale = artwork("stale", {"https://twitter.com/StaleArtist"});
+  const std::string failing = artwork("failing", {"https://twitter.com/FailArtist"});
   UserDaemon d(name(), GetParam(), config());
   fill_database(d.database_file());
+  {
+    // StaleArtist was last scanned in 2020, before the illustration (2021) was published.
+    db::Database::Options options{10s, image::FingerprintMode::Exact, {}};
+    options.clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1577836800)); };
+    db::Database database(d.database_file(), options);
+    database.save_search_cursor("x", "3002", std::string("1"), std::string("StaleArtist"));
+    database.save_timeline_cursor("x", "3002", std::string("1"));
+  }
   ASSERT_TRUE(d.start()) << d.log();
-  std::string out;
-  // No scan pipeline runs here: the request stays in step 2, following its scan.
-  EXPECT_TRUE(eventually([&] {
-    out = d.ctl("query " + url);
-    return out.find("Status: 3 INDEX_ACCOUNTS_TWEETS") != std::string::npos &&
-           out.find("@FreshArtist (x ID 3001): priority yes") != std::string::npos;
-  })) << out;
+  // No scan pipeline runs here: each request stays in step 2, following its priority scan.
+  for (const auto& [url, account] : {std::pair{fresh, "@FreshArtist (x ID 3001)"}, std::pair{stale, "@StaleArtist (x ID 3002)"},
+                                     std::pair{failing, "@FailArtist (x ID 3003)"}}) {
+    std::string out;
+    EXPECT_TRUE(eventually([&] {
+      out = d.ctl("query " + url);
+      return out.find("Status: 3 INDEX_ACCOUNTS_TWEETS") != std::string::npos &&
+             out.find(std::string(account) + ": priority yes") != std::string::npos;
+    })) << out;
+  }
   const std::string stats = d.ctl("stats");
-  EXPECT_NE(stats.find("Scan requests in memory: 1"), std::string::npos) << stats;
-  EXPECT_NE(stats.find("Processing: 1 user requests, 1 scans"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("Scan requests in memory: 3"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("Processing: 3 user requests, 3 scans"), std::string::npos) << stats;
+
+  auto segment = shm::Segment::attach(d.instance());
+  shm::UserRequests users(*segment);
+  shm::ScanRequests scans(*segment);
+  EXPECT_TRUE(users.get(fresh)->has_first_time_scan);
+  EXPECT_FALSE(users.get(stale)->has_first_time_scan) << "an update scan is not a first scan";
+  // The scan pipeline's side: FreshArtist's scan indexes both listings, FailArtist's fails and
+  // StaleArtist turns out to be gone.
+  const auto fresh_scan = scans.get("x", "3001");
+  ASSERT_TRUE(fresh_scan);
+  EXPECT_TRUE(fresh_scan->is_priority);
+  (void)scans.finish_listing(fresh_scan->ref, shm::Listing::Search);
+  EXPECT_TRUE(scans.finish_listing(fresh_scan->ref, shm::Listing::Timeline).scan_ended);
+  EXPECT_TRUE(scans.fail(scans.get("x", "3003")->ref));
+  EXPECT_TRUE(scans.mark_unfound(scans.get("x", "3002")->ref));
+
+  std::string out = d.until_end("query " + fresh);
+  EXPECT_NE(out.find("Error: none"), std::string::npos) << out;
+  EXPECT_NE(out.find("Posts found: 0"), std::string::npos) << out;
+  out = d.until_end("query " + failing);
+  EXPECT_NE(out.find("Error: PROCESSING_ERROR"), std::string::npos) << out;
+  out = d.until_end("query " + stale);
+  EXPECT_NE(out.find("Error: PROCESSING_ERROR"), std::string::npos) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, UserPipeline, testing::Values(false, true),
