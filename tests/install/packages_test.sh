@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Debian packages from the build folder (cpack, no rebuild), checks what they carry,
 # then runs the daemon extracted from the aotfd package, and the daemon of `cmake --install`.
-# Usage: packages_test.sh BUILD_DIR
+# Usage: packages_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build=$1
+build=$1 source=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -19,8 +19,10 @@ for f in ./usr/bin/aotfd ./usr/bin/aotfctl ./usr/lib/libaotf_sdk.so.1 ./etc/aotf
          ./lib/systemd/system/aotfd.service; do
   grep -qxF "$f" <<<"$contents" || fail "$f is not in $(basename "$daemon_deb")"
 done
-# Every plugin of the build's plugins folder is in the package, and nothing else is.
-built_plugins=$(cd "$build/lib/aotfd/plugins" && ls *.so | sort)
+# Every plugin built from plugins/<name>/ is in the package, and nothing else is (a file left in
+# the build's plugins folder by another build is not a plugin of this one).
+built_plugins=$(cd "$build/lib/aotfd/plugins" && for f in *.so; do
+  [[ -d $source/plugins/${f%.so} ]] && echo "$f"; done | sort)
 packaged_plugins=$(grep '^./usr/lib/aotfd/plugins/.*\.so$' <<<"$contents" | sed 's#.*/##' | sort)
 [[ -n $built_plugins && $built_plugins == "$packaged_plugins" ]] ||
   fail "plugins built: [$built_plugins]; packaged: [$packaged_plugins]"
@@ -32,11 +34,13 @@ fi
 [[ $(dpkg-deb --ctrl-tarfile "$daemon_deb" | tar -xO ./conffiles) == "/etc/aotfd/aotfd.toml" ]] ||
   fail "/etc/aotfd/aotfd.toml is not the package's conffile"
 postinst=$(dpkg-deb --ctrl-tarfile "$daemon_deb" | tar -xO ./postinst)
-tr -d '\\\n' <<<"$postinst" | grep -qE 'adduser --system --group .* aotfd( |$)' || fail "postinst does not create the aotfd user"
+joined=$(tr -d '\\\n' <<<"$postinst")
+grep -qE 'adduser --system --group .* aotfd( |$)' <<<"$joined" || fail "postinst does not create the aotfd user"
 depends=$(dpkg-deb -f "$daemon_deb" Depends)
 # dpkg-shlibdeps computed the libraries' packages; adduser is there for postinst.
+depends_names=$(tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//')
 for p in adduser libc6 libstdc++6 libsqlite3-0 libboost-filesystem1.74.0; do
-  tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//' | grep -qxF "$p" || fail "Depends lacks $p: $depends"
+  grep -qxF "$p" <<<"$depends_names" || fail "Depends lacks $p: $depends"
 done
 grep -q 'libaotf' <<<"$depends" && fail "Depends names the package's own library: $depends"
 
@@ -68,8 +72,10 @@ grep -q "aotfd (= $(dpkg-deb -f "$daemon_deb" Version))" <<<"$(dpkg-deb -f "$dev
 # --- the extracted daemon runs from wherever it lies --------------------------------------------
 root=$work/root
 dpkg-deb -x "$daemon_deb" "$root"
-ldd "$root/usr/bin/aotfd" | grep -q "libaotf_sdk.so.1 => $root/usr/bin/../lib/libaotf_sdk.so.1" ||
-  fail "the extracted aotfd does not load the SDK through its RUNPATH: $(ldd "$root/usr/bin/aotfd" | grep aotf)"
+# (grep reads variables, never a pipe: with pipefail, `grep -q` leaving early fails the writer.)
+libs=$(ldd "$root/usr/bin/aotfd")
+grep -qF "libaotf_sdk.so.1 => $root/usr/bin/../lib/libaotf_sdk.so.1" <<<"$libs" ||
+  fail "the extracted aotfd does not load the SDK through its RUNPATH: $libs"
 out=$("$root/usr/bin/aotfd" --config "$root/etc/aotfd/aotfd.toml" check-config) || fail "check-config: $out"
 grep -q "configuration is valid" <<<"$out" || fail "check-config said: $out"
 out=$("$root/usr/bin/aotfd" --config "$root/etc/aotfd/aotfd.toml" plugins)
