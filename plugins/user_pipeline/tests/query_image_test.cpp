@@ -13,6 +13,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A 74-byte PNG that announces 20000 × 20000 pixels: a decompression bomb.
+std::string bomb_png() {
+  static constexpr const char* hex =
+      "89504e470d0a1a0a0000000d4948445200004e2000004e200800000000c61b19e50000001149444154789c63601805a3"
+      "60140c77000003e80001b3a6d3460000000049454e44ae426082";
+  std::string out;
+  for (const char* p = hex; p[0] && p[1]; p += 2) out.push_back(static_cast<char>(std::stoi(std::string(p, 2), nullptr, 16)));
+  return out;
+}
+
 image::Fingerprint expected(std::uint32_t seed) {
   const std::string jpeg = fixtures::make_jpeg(seed);
   return image::fingerprint(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(jpeg.data()), jpeg.size()));
@@ -35,6 +45,9 @@ protected:
         sink.done();
         return true;
       });
+    });
+    r.Get("/img/bomb.png", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(bomb_png(), "image/png");
     });
     r.Get("/img/missing.jpg", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
     r.Get("/img/text.jpg", [](const httplib::Request&, httplib::Response& res) {
@@ -81,6 +94,15 @@ TEST_F(QueryImageTest, AnAnswerWithoutContentLengthIsTooBigAndTheNextUrlIsTried)
   q = query_image_from_urls({url("/img/chunked.jpg")}, false, options);
   EXPECT_FALSE(q.fingerprint);
   EXPECT_EQ(q.error, shm::UserError::QueryImageTooBig);
+}
+
+TEST_F(QueryImageTest, ADecompressionBombIsTooBigAndTheNextUrlIsTried) {
+  auto q = query_image_from_urls({url("/img/bomb.png"), url("/img/ok.jpg")}, true, options);
+  ASSERT_TRUE(q.fingerprint) << q.detail;
+  EXPECT_EQ(*q.fingerprint, expected(7));
+  q = query_image_from_urls({url("/img/bomb.png")}, true, options);
+  EXPECT_EQ(q.error, shm::UserError::QueryImageTooBig);
+  EXPECT_NE(q.detail.find("20000x20000"), std::string::npos) << q.detail;
 }
 
 TEST_F(QueryImageTest, AnInvalidUrlIsSkippedOrIsNotAnUrlWhenLast) {
