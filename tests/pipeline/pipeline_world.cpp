@@ -1,0 +1,294 @@
+#include "pipeline_world.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "console/control_socket.hpp"
+#include "images/generated_image.hpp"
+
+namespace aotf::test {
+
+namespace fs = std::filesystem;
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+// --- the world ----------------------------------------------------------------------------------
+
+PipelineWorld::PipelineWorld() : images(image_server), sites(sites_server), x(x_server, images), bluesky(bluesky_server, images) {}
+
+std::uint32_t PipelineWorld::fresh_seed() { return next_seed_++; }
+
+Artist PipelineWorld::add_artist(const ArtistSpec& spec) {
+  Artist artist;
+  artist.name = spec.name;
+  if (spec.x_posts > 0) {
+    artist.x_username = spec.name;
+    artist.x_id = std::to_string(next_x_id_++);
+    x.add_account(artist.x_username, artist.x_id);
+    artist.x_posts = x.add_tweets(artist.x_id, spec.x_posts, spec.photos_per_post);
+    artist.links.push_back("https://twitter.com/" + artist.x_username);
+  }
+  if (spec.bluesky_posts > 0) {
+    artist.bluesky_handle = spec.name + ".bsky.social";
+    artist.bluesky_did = "did:plc:" + spec.name;
+    bluesky.add_account(artist.bluesky_handle, artist.bluesky_did);
+    artist.bluesky_posts = bluesky.add_posts(artist.bluesky_did, spec.bluesky_posts, spec.photos_per_post);
+    artist.links.push_back("https://bsky.app/profile/" + artist.bluesky_handle);
+  }
+  sites.add_deviantart_profile(artist.name, artist.links);
+  return artist;
+}
+
+std::string PipelineWorld::add_artwork(Artist& artist, const std::string& image_url, const std::string& oembed_image_url) {
+  fixtures::DeviantArtArtwork artwork;
+  artwork.artist = artist.name;
+  artwork.slug = artist.name + "-artwork-" + std::to_string(++artist.artworks);
+  artwork.image_url = image_url;
+  artwork.oembed_image_url = oembed_image_url;
+  return sites.add_deviantart_artwork(artwork);
+}
+
+Illustration PipelineWorld::add_illustration(Artist& artist, PostedOn where) {
+  Illustration drawing;
+  drawing.seed = fresh_seed();
+  images.serve(drawing.seed, fixtures::make_png(drawing.seed, kIllustrationWidth, kIllustrationHeight), "image/png");
+  // The oEmbed thumbnail is the same picture, smaller.
+  const std::uint32_t thumb = fresh_seed();
+  images.serve(thumb, fixtures::make_reencoded_jpeg(drawing.seed, kIllustrationWidth, kIllustrationHeight, 0.5, 85));
+  drawing.url = add_artwork(artist, images.image_url(drawing.seed, "png"), images.image_url(thumb, "jpg"));
+
+  const std::uint32_t posted = fresh_seed();
+  images.serve(posted, fixtures::make_reencoded_jpeg(drawing.seed, kIllustrationWidth, kIllustrationHeight,
+                                                     kReencodeScale, kReencodeQuality));
+  if (where == PostedOn::X) {
+    if (artist.x_id.empty()) throw std::logic_error("add_illustration: " + artist.name + " has no X account");
+    fixtures::XTweet tweet;
+    tweet.author_id = artist.x_id;
+    tweet.media.push_back({"photo", posted});
+    if (!artist.x_posts.empty()) {
+      // Between two listed tweets (ids are a million apart), so listings reach it mid-way.
+      tweet.id = std::to_string(std::stoull(artist.x_posts[artist.x_posts.size() / 2]) + 1);
+    }
+    drawing.post_id = x.add_tweet(tweet);
+    drawing.platform = "x";
+    drawing.account_id = artist.x_id;
+    artist.x_posts.push_back(drawing.post_id);
+  } else if (where == PostedOn::Bluesky) {
+    if (artist.bluesky_did.empty()) throw std::logic_error("add_illustration: " + artist.name + " has no Bluesky account");
+    fixtures::BlueskyPost post;
+    post.author_did = artist.bluesky_did;
+    post.image_seeds = {posted};
+    drawing.post_id = bluesky.add_post(post);
+    drawing.platform = "bluesky";
+    drawing.account_id = artist.bluesky_did;
+    artist.bluesky_posts.push_back(drawing.post_id);
+  }
+  return drawing;
+}
+
+std::string PipelineWorld::plugins_toml() const {
+  return sites.toml() +
+         "\n[plugins.sources]\n"
+         "x.api_base_url = \"" + x.base_url() + "\"\n"
+         "x.token_env = \"" + kXTokenEnv + "\"\n"
+         "x.timeout_s = 20\n"
+         "x.retry_wait_ms = 50\n"
+         "x.max_rate_limit_wait_s = 5\n"
+         "bluesky.appview_base_url = \"" + bluesky.base_url() + "\"\n"
+         "bluesky.timeout_s = 20\n"
+         "bluesky.retry_wait_ms = 50\n"
+         "bluesky.max_rate_limit_wait_s = 5\n";
+}
+
+// --- the console's answer -------------------------------------------------------------------------
+
+QueryAnswer parse_query_answer(const std::string& text) {
+  QueryAnswer out;
+  out.text = text;
+  static const std::regex status_line(R"(^\s*Status: (-?\d+) (\S+))");
+  static const std::regex error_line(R"(^\s*Error: (\S+))");
+  static const std::regex account_line(R"(^  (@\S* \(\S+ ID \S+\)))");
+  static const std::regex post_line(R"(^  (\S+) post (\S+) of account (\S+), image (\d+)/(\d+), distance (\d+))");
+  std::istringstream in(text);
+  bool in_accounts = false;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, status_line)) {
+      out.status = std::stoi(m[1]);
+      out.status_name = m[2];
+    } else if (std::regex_search(line, m, error_line)) {
+      out.error = m[1];
+    } else if (std::regex_search(line, m, post_line)) {
+      out.posts.push_back({m[1], m[2], m[3], std::stoi(m[4]), std::stoi(m[5]), std::stoi(m[6])});
+    } else if (line.starts_with("Accounts:")) {
+      in_accounts = true;
+      continue;
+    } else if (in_accounts && std::regex_search(line, m, account_line)) {
+      out.accounts.push_back(m[1]);
+      continue;
+    }
+    in_accounts = false;
+  }
+  return out;
+}
+
+// --- the daemon -------------------------------------------------------------------------------
+
+namespace {
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+}  // namespace
+
+std::vector<std::string> PipelineDaemon::missing_plugins(const std::vector<std::string>& plugins) {
+  std::vector<std::string> missing;
+  for (const auto& plugin : plugins) {
+    const fs::path file = fs::path(AOTF_PIPELINE_WORLD_PLUGINS_DIR) / (plugin + ".so");
+    if (!fs::exists(file)) missing.push_back(file.string());
+  }
+  return missing;
+}
+
+PipelineDaemon::PipelineDaemon(const std::string& name, const PipelineWorld& world, DaemonOptions options)
+    : x_token_(world.x.token()) {
+  instance_ = name + "_" + std::to_string(::getpid()) + (options.multiprocessing ? "_mp" : "_th");
+  dir_ = fs::temp_directory_path() / ("aotfd_pw_" + instance_);
+  fs::remove_all(dir_);
+  fs::create_directories(dir_ / "data");
+  fs::create_directories(dir_ / "plugins");
+  for (const auto& plugin : options.plugins) {
+    const fs::path file = fs::path(AOTF_PIPELINE_WORLD_PLUGINS_DIR) / (plugin + ".so");
+    fs::create_symlink(file, dir_ / "plugins" / (plugin + ".so"));
+  }
+  config_ = dir_ / "aotfd.toml";
+  std::ofstream(config_) << "instance = \"" << instance_ << "\"\n"
+                         << "data_dir = \"" << (dir_ / "data").string() << "\"\n"
+                         << "plugins_dir = \"" << (dir_ / "plugins").string() << "\"\n"
+                         << "multiprocessing = " << (options.multiprocessing ? "true" : "false") << "\n"
+                         << "stop_timeout_s = 10\n"
+                         << "log_level = \"debug\"\n"
+                         // A worker that fails soon after start restarts at once instead of after
+                         // the production back-off of ten minutes.
+                         << "[collector]\ninit_crash_window_s = 0\n"
+                         << "[supervisor]\nbackoff_initial_s = 0\n\n"
+                         << world.plugins_toml() << "\n"
+                         << options.extra_config << "\n";
+}
+
+PipelineDaemon::~PipelineDaemon() {
+  segment_.reset();
+  if (pid_ > 0 && !exited_) {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    if (!eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, 15s)) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  if (std::getenv("AOTF_KEEP_TEST_DIRS") == nullptr) fs::remove_all(dir_);
+}
+
+bool PipelineDaemon::start(std::chrono::milliseconds timeout) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::setenv(PipelineWorld::kXTokenEnv, x_token_.c_str(), 1);
+    const std::string log_file = (dir_ / "daemon.log").string();
+    if (std::freopen(log_file.c_str(), "w", stderr) == nullptr) ::_exit(126);
+    if (std::freopen("/dev/null", "r", stdin) == nullptr) ::_exit(126);
+    ::execl(AOTFD_BINARY, AOTFD_BINARY, "--config", config_.c_str(), "run", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return eventually([&] { return log().find("running with") != std::string::npos || !alive(); }, timeout) && alive();
+}
+
+int PipelineDaemon::stop(std::chrono::milliseconds timeout) {
+  segment_.reset();
+  if (pid_ <= 0 || exited_) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  if (!eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout)) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    exited_ = true;
+    return -1;
+  }
+  exited_ = true;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool PipelineDaemon::alive() const {
+  if (pid_ <= 0 || exited_) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+  std::string line;
+  if (!stat || !std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+std::string PipelineDaemon::ctl(const std::string& command) const {
+  try {
+    return host::send_control_command(host::control_socket_path(dir_ / "data", instance_), command);
+  } catch (const std::exception& e) {
+    return std::string("unreachable: ") + e.what();
+  }
+}
+
+QueryAnswer PipelineDaemon::wait_for_end(const std::string& url, std::chrono::milliseconds timeout,
+                                         std::vector<int>* seen) const {
+  QueryAnswer last;
+  eventually(
+      [&] {
+        last = query(url);
+        if (seen != nullptr && last.status != -2 && (seen->empty() || seen->back() != last.status))
+          seen->push_back(last.status);
+        return last.ended();
+      },
+      timeout);
+  return last;
+}
+
+shm::Segment& PipelineDaemon::segment() {
+  if (!segment_) segment_ = shm::Segment::attach(instance_);
+  return *segment_;
+}
+
+std::optional<shm::UserRequestSnapshot> PipelineDaemon::user_request(const std::string& url) {
+  return shm::UserRequests(segment()).get(url);
+}
+
+std::optional<shm::ScanSnapshot> PipelineDaemon::scan(const std::string& platform, const std::string& account_id) {
+  return shm::ScanRequests(segment()).get(platform, account_id);
+}
+
+std::string PipelineDaemon::log() const { return read_file(dir_ / "daemon.log"); }
+
+std::string PipelineDaemon::error_log(const std::string& procedure) const {
+  return read_file(dir_ / "data" / "logs" / (procedure + "_errors.log"));
+}
+
+std::string PipelineDaemon::all_error_logs() const {
+  std::string out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_ / "data" / "logs", ec)) {
+    if (!entry.path().filename().string().ends_with("_errors.log")) continue;
+    out += "---- " + entry.path().filename().string() + "\n" + read_file(entry.path());
+  }
+  return out.empty() ? "(no error log)" : out;
+}
+
+}  // namespace aotf::test
