@@ -247,15 +247,24 @@ TEST_P(UserPipeline, TheWholeDatabaseSearchSeesPostsCommittedAfterItsIndexWasLoa
   EXPECT_NE(out.find("Posts found: 0"), std::string::npos) << out;
   EXPECT_NE(out.find("Hamming distance with a radius of 6 bits"), std::string::npos) << out;
 
-  // Another process commits a post 4 bits away (the daemon's scan pipeline would).
+  // Another process commits two posts 4 bits away (the daemon's scan pipeline would); the
+  // platform still has the first one only.
   const std::string id = x.add_tweet({"", "1001", "", {{"photo", x.next_seed()}}});
+  const std::string deleted = "1600000000000000777";
   {
     db::Database database(d.database_file(), {10s, image::FingerprintMode::Exact, {}});
     database.insert_post(post(id, "1001", {fingerprint_of(kSeed) ^ 0xF000}));
+    database.insert_post(post(deleted, "1001", {fingerprint_of(kSeed) ^ 0x000F}));
   }
   out = d.until_end("search " + images.x_media_url(kSeed) + "?again");
   EXPECT_EQ(found_posts(out), std::vector<std::string>{id}) << out;
   EXPECT_NE(out.find("distance 4"), std::string::npos) << out;
+
+  // When the platform cannot answer, the posts found are kept unchecked (never lost).
+  x.inject({"/2/tweets", fixtures::Fault::Mode::Answer, 500, "{}", "application/json", {}, 2});
+  out = d.until_end("search " + images.x_media_url(kSeed) + "?third");
+  EXPECT_EQ(found_posts(out), (std::vector<std::string>{deleted, id})) << out;
+  EXPECT_TRUE(eventually([&] { return d.log().find("found still exist (kept)") != std::string::npos; }, 5s)) << d.log();
 }
 
 TEST_P(UserPipeline, StepTwoFollowsItsScansUntilTheyEnd) {
