@@ -78,8 +78,8 @@ void auto_update_accounts(StageContext& ctx) {
         case Liveness::gone:
           push_back(db, *fresh);
           ++counts.pushed_back;
-          log_info(me, "account " + describe_account(*fresh) + " is " + check.reason +
-                           ": not scanned, asked about again one period later");
+          log_info(me, "account " + describe_account(*fresh) + " is gone (" + check.reason +
+                           "): not scanned; its cursors were rewritten so it is asked about again one period later");
           continue;
         case Liveness::unavailable:
           ++counts.unavailable;

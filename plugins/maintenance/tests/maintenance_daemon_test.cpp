@@ -109,11 +109,13 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
 class AutoUpdate : public ::testing::TestWithParam<bool> {};
 
 // After "downtime" every account is overdue; the scans still come one share of the period apart
-// (P = 10 s, 5 accounts: 2 s), an account with a scan in memory is skipped without using a
-// share, and an account its platform no longer knows is pushed back instead of scanned.
+// (P = 12 s, 6 accounts: 2 s), an account with a scan in memory is skipped without using a
+// share, and an account its platform no longer knows (deleted, or its name taken by another
+// account) is pushed back instead of scanned.
 TEST_P(AutoUpdate, SpreadsOverdueAccountsEvenlySkipsScannedOnesAndPushesBackGoneOnes) {
-  MaintenanceDaemon d("maint_auto", GetParam(), Periods{.auto_update_period_s = 10});
+  MaintenanceDaemon d("maint_auto", GetParam(), Periods{.auto_update_period_s = 12});
   d.x().add_account("alpha", "1001");
+  d.x().add_account("delta", "2005");  // the stored @delta was 1005
   d.x().add_account("beta", "1002");
   d.x().add_account("gamma", "1003");
   d.x().add_account("busy", "1006");
@@ -123,10 +125,11 @@ TEST_P(AutoUpdate, SpreadsOverdueAccountsEvenlySkipsScannedOnesAndPushesBackGone
     ASSERT_TRUE(db.insert_account(account("1002", "beta", "2020-01-02T00:00:00Z", "2020-01-02T00:00:00Z", {})));
     ASSERT_TRUE(db.insert_account(account("1003", "gamma", "2020-01-03T00:00:00Z", "2020-01-03T00:00:00Z", {})));
     ASSERT_TRUE(db.insert_account(account("1004", "ghost", "2020-01-04T00:00:00Z", "2020-01-04T00:00:00Z", {})));
+    ASSERT_TRUE(db.insert_account(account("1005", "delta", "2020-01-04T12:00:00Z", "2020-01-04T12:00:00Z", {})));
     ASSERT_TRUE(db.insert_account(account("1006", "busy", "2020-01-05T00:00:00Z", "2020-01-05T00:00:00Z", {})));
   }
   ASSERT_NO_FATAL_FAILURE(d.start());
-  // A user's scan of @busy, launched before its turn (about 6 s away).
+  // A user's scan of @busy, launched before its turn (about 8 s away).
   const auto busy = shm::ScanRequests(d.segment()).launch("x", "1006", "busy", true, false);
   ASSERT_TRUE(busy.created);
 
@@ -137,9 +140,9 @@ TEST_P(AutoUpdate, SpreadsOverdueAccountsEvenlySkipsScannedOnesAndPushesBackGone
   // Uniform spreading: never two launches together (a burst would give gaps of milliseconds);
   // the upper bound leaves room for a slow machine.
   EXPECT_GE(b.created_ms - a.created_ms, 1800);
-  EXPECT_LE(b.created_ms - a.created_ms, 5000);
+  EXPECT_LE(b.created_ms - a.created_ms, 7000);
   EXPECT_GE(c.created_ms - b.created_ms, 1800);
-  EXPECT_LE(c.created_ms - b.created_ms, 5000);
+  EXPECT_LE(c.created_ms - b.created_ms, 7000);
 
   // @ghost is unknown to X: both cursors rewritten (dates now), no scan.
   auto db = d.database();
@@ -150,6 +153,14 @@ TEST_P(AutoUpdate, SpreadsOverdueAccountsEvenlySkipsScannedOnesAndPushesBackGone
   EXPECT_EQ(ghost.search_cursor, "2019-12-31");
   EXPECT_EQ(ghost.timeline_cursor, "100");
   EXPECT_FALSE(d.scan("1004"));
+  // @delta now names account 2005: pushed back, and neither account scanned.
+  ASSERT_TRUE(eventually([&] { return db.account("x", "1005")->search_saved_at != "2020-01-04T12:00:00Z"; }, 20s))
+      << d.daemon().log();
+  EXPECT_FALSE(d.scan("1005"));
+  EXPECT_FALSE(d.scan("2005"));
+  EXPECT_NE(d.daemon().log().find("account @delta (x 1005) is gone (the name @delta now belongs to account 2005)"),
+            std::string::npos)
+      << d.daemon().log();
 
   // @busy kept the user's scan.
   ASSERT_TRUE(eventually([&] { return d.daemon().log().find("skipped @busy (x 1006): a scan of it is in memory") !=
@@ -157,7 +168,7 @@ TEST_P(AutoUpdate, SpreadsOverdueAccountsEvenlySkipsScannedOnesAndPushesBackGone
       << d.daemon().log();
   EXPECT_EQ(d.scan("1006")->created_ms, busy.scan.created_ms);
   EXPECT_TRUE(d.scan("1006")->is_priority);
-  EXPECT_NE(d.daemon().log().find("auto-update pass over 5 accounts: 3 scans launched, 1 gone accounts pushed back, 1 "
+  EXPECT_NE(d.daemon().log().find("auto-update pass over 6 accounts: 3 scans launched, 2 gone accounts pushed back, 1 "
                                   "with a scan in memory"),
             std::string::npos)
       << d.daemon().log();
