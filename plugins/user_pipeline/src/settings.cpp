@@ -28,6 +28,9 @@ std::vector<ConfigKey> config_keys() {
       ConfigKey::integer("link_finder_depth", 2, 0, 10,
                          "How many pages deep the Link Finder follows links (profiles, link pages) "
                          "from the artwork page."),
+      ConfigKey::integer("slow_link_finder_s", 30, 1, 3600,
+                         "A Link Finder run (validation of the accounts included) that takes this many "
+                         "seconds or more is written to warnings.log."),
   };
 }
 
@@ -48,6 +51,7 @@ Settings Settings::read(const ConfigView& config) {
   s.image_retry_wait = std::chrono::milliseconds(config.integer("image_retry_wait_ms"));
   s.recent_scan = std::chrono::hours(config.integer("recent_scan_hours"));
   s.link_finder_depth = static_cast<int>(config.integer("link_finder_depth"));
+  s.slow_link_finder = std::chrono::seconds(config.integer("slow_link_finder_s"));
   return s;
 }
 

@@ -21,6 +21,7 @@ struct Settings {
   std::chrono::milliseconds image_retry_wait{std::chrono::seconds(10)};
   std::chrono::milliseconds recent_scan{std::chrono::hours(24)};
   int link_finder_depth = 2;
+  std::chrono::seconds slow_link_finder{30};
 
   // Throws ConfigError naming the key and the entry when a blocklist entry is not
   // "platform:account_id".

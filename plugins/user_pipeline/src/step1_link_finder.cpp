@@ -20,8 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::size_t kWarnAccounts = 10;      // reference 13: ">= 10 accounts" goes to warnings.log
-constexpr auto kWarnLinkFinderDuration = 30s;  // and a Link Finder of 30 s or more
+constexpr std::size_t kWarnAccounts = 10;  // reference 13: ">= 10 accounts" goes to warnings.log
 
 shm::UserError to_user_error(LinkFinderCode code) {
   switch (code) {
@@ -107,7 +106,7 @@ void find_links(StageContext& ctx, const Settings& settings, shm::UserRequests& 
   const std::vector<shm::Account> accounts = validate_accounts(ctx, settings, result.accounts, url);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ctx.segment().record(kMetricLinkFinder, std::chrono::duration<double>(elapsed).count());
-  if (elapsed >= kWarnLinkFinderDuration) {
+  if (elapsed >= settings.slow_link_finder) {
     write_warning(ctx.host(), ctx.worker_name(),
                   "Link Finder took " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count()) +
                       " s for " + url);

@@ -198,8 +198,10 @@ TEST_P(UserPipeline, EveryErrorOfTheUserPipelineReachesTheUser) {
   std::vector<std::string> crowd_links;
   for (int i = 0; i < 10; ++i) crowd_links.push_back("https://twitter.com/Crowd" + std::to_string(i));
   const std::string crowd = artwork("crowd", crowd_links);
+  const std::string slow = artwork("slowpoke", {inkwell});
+  ASSERT_EQ(sites.delay_pages("/sites/deviantart/slowpoke", 1100), 1u);
 
-  UserDaemon d(name(), GetParam(), config());
+  UserDaemon d(name(), GetParam(), config("slow_link_finder_s = 1\n"));
   fill_database(d.database_file());
   ASSERT_TRUE(d.start()) << d.log();
   const std::string query_image = images.x_media_url(kArtworkSeed);
@@ -227,9 +229,12 @@ TEST_P(UserPipeline, EveryErrorOfTheUserPipelineReachesTheUser) {
   // The layout change is in step 1's error log, with the page that broke.
   const std::string errors = UserDaemon::read(d.log_dir() / "step1_link_finder_errors.log");
   EXPECT_NE(errors.find("changed"), std::string::npos) << errors;
-  // Ten accounts on one page are worth a line in warnings.log.
+  // Ten accounts on one page, or a slow Link Finder, are worth a line in warnings.log.
+  const std::string slow_out = d.until_end("query " + slow);
+  EXPECT_NE(slow_out.find("Error: none"), std::string::npos) << slow_out;
   const std::string warnings = UserDaemon::read(d.log_dir() / "warnings.log");
   EXPECT_NE(warnings.find("Link Finder found 10 accounts for " + crowd), std::string::npos) << warnings;
+  EXPECT_TRUE(std::regex_search(warnings, std::regex("Link Finder took \\d+ s for " + slow))) << warnings;
   EXPECT_TRUE(std::regex_search(warnings, std::regex("^\\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\] "))) << warnings;
   // The console refuses a search key that is no URL (it could name a file).
   EXPECT_NE(d.ctl("search ../../etc/passwd").find("not an http(s) image URL"), std::string::npos);
