@@ -137,7 +137,8 @@ private:
 
 class Daemon {
 public:
-  Daemon(const std::string& name, bool multiprocessing) {
+  Daemon(const std::string& name, bool multiprocessing, const std::string& plugins_dir = AOTF_SYSTEMD_PLUGINS_DIR,
+         const std::string& extra_config = "") {
     instance_ = "sd_" + name + "_" + std::to_string(::getpid());
     dir_ = fs::temp_directory_path() / ("aotfd_systemd_" + instance_);
     fs::remove_all(dir_);
@@ -145,9 +146,10 @@ public:
     config_ = dir_ / "aotfd.toml";
     std::ofstream(config_) << "instance = \"" << instance_ << "\"\n"
                            << "data_dir = \"" << (dir_ / "data").string() << "\"\n"
-                           << "plugins_dir = \"" << AOTF_SYSTEMD_PLUGINS_DIR << "\"\n"
+                           << "plugins_dir = \"" << plugins_dir << "\"\n"
                            << "multiprocessing = " << (multiprocessing ? "true" : "false") << "\n"
-                           << "stop_timeout_s = 5\n";
+                           << "stop_timeout_s = 5\n"
+                           << extra_config << "\n";
   }
   ~Daemon() {
     if (pid_ > 0 && !exited_) {
@@ -269,6 +271,31 @@ TEST(SystemdNotifyLifecycle, WatchdogReloadAndStop) {
   from = notify.messages().size();
   daemon.signal(SIGTERM);
   EXPECT_GE(notify.wait_for_line("STOPPING=1", from), 0) << notify.all();
+  EXPECT_EQ(daemon.wait_exit(30s), 0) << daemon.log();
+}
+
+// A quarantined container makes the host unhealthy: WATCHDOG=1 stops, so systemd restarts the
+// service. Uses the runtime tests' `faults` plugin: its worker crashes on every start.
+TEST(SystemdNotifyLifecycle, QuarantineStopsTheWatchdog) {
+  Daemon daemon("quarantine", true, AOTF_FAULT_PLUGINS_DIR,
+                "[supervisor]\nbackoff_initial_s = 0.05\nmax_restarts = 2\nrestart_window_s = 60\n"
+                "[stages.fault_worker]\nthreads = 1\n");
+  fs::create_directories(daemon.dir() / "data" / "faults");
+  NotifySocket notify(daemon.dir(), false);
+  ASSERT_TRUE(notify.bound());
+  daemon.start({{"NOTIFY_SOCKET", notify.env()}, {"WATCHDOG_USEC", "400000"}});
+  ASSERT_GE(notify.wait_for_line("READY=1"), 0) << notify.all() << daemon.log();
+  ASSERT_TRUE(eventually([&] { return notify.count_line("WATCHDOG=1") >= 2; })) << notify.all();
+
+  std::ofstream(daemon.dir() / "data" / "faults" / "fault_worker_th1") << "segv_always\n";
+  const long quarantined = notify.wait_for(
+      [](const std::string& l) { return starts_with(l, "STATUS=") && l.find(", 1 quarantined,") != std::string::npos; },
+      0, 30s);
+  ASSERT_GE(quarantined, 0) << notify.all() << daemon.log();
+  // Seven watchdog periods go by without a ping.
+  std::this_thread::sleep_for(1400ms);
+  EXPECT_EQ(notify.count_line("WATCHDOG=1", static_cast<std::size_t>(quarantined)), 0u) << notify.all();
+  daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait_exit(30s), 0) << daemon.log();
 }
 
