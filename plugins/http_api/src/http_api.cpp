@@ -232,7 +232,8 @@ private:
   httplib::Server::Handler limited(Method method) {
     return [this, method](const Request& req, Response& res) {
       const std::string ip = client_of(req);
-      if (!shm::RateLimiter(ctx_.segment()).allow(ip, shm::wall_ms(), settings_.rate_limit_interval_ms)) {
+      if (settings_.rate_limit_interval_ms > 0 &&
+          !shm::RateLimiter(ctx_.segment()).allow(ip, shm::wall_ms(), settings_.rate_limit_interval_ms)) {
         rate_limited_.fetch_add(1, std::memory_order_relaxed);
         text(res, 429, "429 Too Many Requests");
         return;

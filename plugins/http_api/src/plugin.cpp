@@ -16,7 +16,10 @@ namespace fs = std::filesystem;
 fs::path default_web_root() {
   Dl_info info{};
   if (::dladdr(reinterpret_cast<const void*>(&default_web_root), &info) == 0 || !info.dli_fname) return {};
-  return (fs::path(info.dli_fname).parent_path() / AOTF_WEB_FROM_PLUGIN_DIR).lexically_normal();
+  std::error_code ec;
+  fs::path file = fs::weakly_canonical(info.dli_fname, ec);  // a symlinked plugin finds its real folder
+  if (ec) file = info.dli_fname;
+  return (file.parent_path() / AOTF_WEB_FROM_PLUGIN_DIR).lexically_normal();
 }
 
 void http_server(aotf::StageContext& ctx) {
