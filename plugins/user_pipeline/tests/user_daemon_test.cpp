@@ -71,7 +71,8 @@ protected:
   }
 
   std::string config(const std::string& user_pipeline = "") const {
-    return sites.toml() + "[plugins.sources]\n" + "x.api_base_url = \"" + x.base_url() + "\"\n" +
+    return sites.toml() + "pixiv.image_base_url = \"" + image_server.base_url() + "/pximg\"\n" +
+           "[plugins.sources]\n" + "x.api_base_url = \"" + x.base_url() + "\"\n" +
            "x.token_env = \"" + kTokenEnv + "\"\n" + "x.retry_wait_ms = 50\n" + "bluesky.enabled = false\n" +
            "[plugins.user_pipeline]\nimage_retry_wait_ms = 50\nblocklist = [\"x:2003\"]\n" + user_pipeline;
   }
@@ -137,6 +138,21 @@ TEST_P(UserPipeline, FoundPostsComeInTheOriginalsOrderWithoutTheDeletedOne) {
   EXPECT_NE(out.find("image 1/1, distance 3"), std::string::npos) << out;
   EXPECT_EQ(out.find("1600000000000000001"), std::string::npos) << "the post X no longer returns is dropped\n" << out;
 
+  // A Pixiv artwork by the same artist: its image host gets the Referer Pixiv wants.
+  sites.add_pixiv_user({"88", std::nullopt, std::string("https://twitter.com/InkwellDraws"), ""});
+  const std::string pixiv_image = image_server.base_url() + "/pximg/img-original/" + std::to_string(kArtworkSeed) + ".jpg";
+  const std::string pixiv = sites.add_pixiv_artwork({"77", "88", {{pixiv_image, pixiv_image}}});
+  const std::string pixiv_out = d.until_end("query " + pixiv);
+  EXPECT_EQ(found_posts(pixiv_out), expected) << pixiv_out << d.log();
+  bool referer_sent = false;
+  for (const auto& r : image_server.requests()) {
+    if (r.path.starts_with("/pximg/")) {
+      const auto referer = r.headers.find("Referer");
+      referer_sent = referer != r.headers.end() && referer->second == sites.base("pixiv") + "/";
+    }
+  }
+  EXPECT_TRUE(referer_sent) << "the Pixiv image was downloaded with Pixiv's Referer";
+
   // The same search as a direct request on the account, typed with its platform.
   const std::string direct = d.until_end("search " + images.x_media_url(kArtworkSeed) + " x:@InkwellDraws");
   EXPECT_NE(direct.find("(direct)"), std::string::npos) << direct;
@@ -168,13 +184,13 @@ TEST_P(UserPipeline, FoundPostsComeInTheOriginalsOrderWithoutTheDeletedOne) {
   const std::string stats = d.ctl("stats");
   EXPECT_NE(stats.find("Indexed posts: 5"), std::string::npos) << stats;
   EXPECT_NE(stats.find("Indexed accounts: 1"), std::string::npos) << stats;
-  EXPECT_NE(stats.find("User requests in memory: 1"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("User requests in memory: 2"), std::string::npos) << stats;
   EXPECT_NE(stats.find("Direct requests in memory: 2"), std::string::npos) << stats;
   EXPECT_NE(stats.find("Processing: 0 user requests, 0 scans"), std::string::npos) << stats;
 
   // Step 3 recorded the account's use and its metrics.
   db::Database database(d.database_file(), {10s, image::FingerprintMode::Exact, {}});
-  EXPECT_EQ(database.account("x", "1001")->uses_count, 2) << "the whole-database search uses no account";
+  EXPECT_EQ(database.account("x", "1001")->uses_count, 3) << "the whole-database search uses no account";
   const std::string metrics = d.ctl("metrics");
   for (const char* m : {"user step1 link finder per request", "user step3 per account search",
                         "user step3 query image download", "user step3 query image fingerprint",
