@@ -36,6 +36,7 @@ public:
   void pass() {
     const auto pass_start = WallClock::now();
     counts_ = {};
+    queue_full_ = false;
     const auto rows = db_.retries_by_date();
     std::set<PostKey> present;
     for (const auto& row : rows) present.insert({row.platform, row.post_id});
@@ -102,8 +103,20 @@ private:
     post.image_urls = std::move(urls);
     post.force_index = true;
     post.was_failed_post = true;
+    if (queue_full_) {
+      ++counts_.failed;
+      return false;
+    }
     try {
       queue_.push(post, kPushTimeout);
+    } catch (const shm::CapacityError& e) {
+      // Step C is far behind: leave the rest of this pass for the next one rather than wait
+      // kPushTimeout for every row.
+      queue_full_ = true;
+      ++counts_.failed;
+      log_warning(me_, "the step C queue stays full; the failed posts not queued yet wait for the next pass: " +
+                           std::string(e.what()));
+      return false;
     } catch (const std::exception& e) {
       ++counts_.failed;
       log_warning(me_, "cannot queue the failed post " + row.platform + " " + row.post_id +
@@ -169,6 +182,7 @@ private:
   std::map<PostKey, std::int64_t> sent_;
   std::map<std::string, std::vector<db::RetryPost>> batch_;
   std::size_t batched_ = 0;
+  bool queue_full_ = false;
   PassCounts counts_;
 };
 
