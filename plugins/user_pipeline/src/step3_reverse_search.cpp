@@ -97,6 +97,12 @@ public:
     std::vector<shm::FoundPost> results;
     for (const auto& m : matches) {
       if (results.size() == shm::kMaxResults) break;
+      if (m.post_id.size() > shm::kMaxPostId || m.account_id.size() > shm::kMaxAccountId) {
+        // A request holds bounded ids; one that does not fit is named rather than failing the rest.
+        log_error(ctx_.worker_name(), request.input_url + ": the " + m.platform + " post " + m.post_id +
+                                          " matched but its id is too long to be returned");
+        continue;
+      }
       results.push_back({m.platform, m.post_id, m.account_id, static_cast<std::uint8_t>(m.position),
                          static_cast<std::uint8_t>(m.images_count), static_cast<std::uint8_t>(m.distance)});
     }
