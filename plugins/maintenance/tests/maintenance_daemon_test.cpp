@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,8 @@ struct Periods {
   int auto_update_period_s = 0;
   int reset_cursors_period_s = 0;
   int retry_period_s = 0;
-  std::string extra;  // more [plugins.maintenance] keys
+  std::string extra;   // more [plugins.maintenance] keys
+  std::string tables;  // more tables ([runtime], ...)
 };
 
 class MaintenanceDaemon {
@@ -56,7 +58,7 @@ public:
             "api_base_url = \"" + x_.base_url() + "\"\n" +
             "token_env = \"" + kTokenEnv + "\"\n"
             "[plugins.sources.bluesky]\n"
-            "appview_base_url = \"" + api_.base_url() + "\"\n");
+            "appview_base_url = \"" + api_.base_url() + "\"\n" + periods.tables);
   }
 
   db::Database database() { return db::Database(daemon_->dir() / "data" / "aotfd.sqlite3"); }
@@ -362,6 +364,38 @@ TEST(RetryFailed, SendsFailedPostsBackFetchesRescuedOnesAndDropsDeletedOnes) {
   ASSERT_EQ(resent.size(), 1u) << d.daemon().log();
   EXPECT_EQ(resent[0].post_id, "555");
   EXPECT_EQ(resent[0].image_urls.size(), 2u);
+}
+
+// Step C is far behind (its queue holds 64 posts): the pass stops pushing at the first refusal
+// instead of waiting for every row, and the rows left are sent by a later pass: none is lost.
+TEST(RetryFailed, AFullStepCQueueDefersTheRestToTheNextPass) {
+  MaintenanceDaemon d("maint_full", false, Periods{.retry_period_s = 2, .tables = "[runtime]\nstep_c_queue = 64\n"});
+  {
+    auto db = d.database();
+    for (int i = 0; i < 70; ++i) {
+      db::RetryPost row;
+      row.platform = "x";
+      row.post_id = std::to_string(5000 + i);
+      row.account_id = "1201";
+      row.image_urls = {"https://pbs.example/media/" + std::to_string(i) + ".jpg", std::nullopt, std::nullopt,
+                        std::nullopt};
+      row.last_retry_at = "2020-01-01T00:00:00Z";
+      ASSERT_TRUE(db.insert_retry(row));
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(d.start());
+  ASSERT_TRUE(eventually([&] { return d.daemon().log().find("retry pass over 70 failed posts") != std::string::npos; },
+                         30s))
+      << d.daemon().log();
+  EXPECT_NE(d.daemon().log().find("retry pass over 70 failed posts: 64 sent to indexing (0 fetched again), 0 no longer "
+                                  "on their platform and removed, 0 still queued, 6 left for the next pass"),
+            std::string::npos)
+      << d.daemon().log();
+  EXPECT_EQ(count_of(d.daemon().log(), "the step C queue stays full"), 1u);
+
+  std::set<std::string> ids;
+  for (const auto& post : pop_posts(d.segment(), 70, 30s)) ids.insert(post.post_id);
+  EXPECT_EQ(ids.size(), 70u) << d.daemon().log();
 }
 
 }  // namespace
