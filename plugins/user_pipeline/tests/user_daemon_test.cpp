@@ -339,6 +339,14 @@ TEST_P(UserPipeline, StepTwoFollowsItsScansUntilTheyEnd) {
   EXPECT_NE(out.find("Error: PROCESSING_ERROR"), std::string::npos) << out;
   out = d.until_end("query " + stale);
   EXPECT_NE(out.find("Error: PROCESSING_ERROR"), std::string::npos) << out;
+
+  // Another illustration of FreshArtist: its scan ended less than recent_scan_hours ago, so it
+  // is reused as it is and no new scan starts.
+  const std::string fresh_again = artwork("freshagain", {"https://twitter.com/FreshArtist"});
+  out = d.until_end("query " + fresh_again);
+  EXPECT_NE(out.find("Error: none"), std::string::npos) << out;
+  EXPECT_EQ(scans.get("x", "3001")->ref.generation, fresh_scan->ref.generation);
+  EXPECT_NE(d.ctl("stats").find("Scan requests in memory: 3"), std::string::npos) << d.ctl("stats");
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, UserPipeline, testing::Values(false, true),
