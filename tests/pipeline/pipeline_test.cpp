@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <thread>
 
 #include <aotf/db/database.hpp>
@@ -360,15 +361,29 @@ TEST_P(Pipeline, AConsoleScanIsPromotedWhenAUserRequestWaitsForIt) {
   EXPECT_EQ(answer.error, "none") << context(daemon, answer);
   ASSERT_FALSE(answer.posts.empty()) << context(daemon, answer);
   EXPECT_EQ(answer.posts[0].post_id, drawing.post_id);
-  // Listed before the filler, which was queued first with the same normal priority: the filler's
-  // posts are indexed after the promoted scan's cursor instructions, so it ends later.
-  std::optional<shm::ScanSnapshot> filler_done, wanted_done;
+  // Listed before the filler, which was queued first with the same normal priority: the X
+  // fixture saw the promoted account's timeline and search requests before the filler's.
   ASSERT_TRUE(eventually([&] {
-    filler_done = daemon.scan("x", filler.x_id);
-    wanted_done = daemon.scan("x", wanted.x_id);
-    return filler_done && wanted_done && filler_done->ended() && wanted_done->ended();
+    const auto f = daemon.scan("x", filler.x_id);
+    return f && f->ended();
   })) << daemon.ctl("queues");
-  EXPECT_LT(wanted_done->finished_ms, filler_done->finished_ms) << "the promoted scan did not go first";
+  const auto requests = world.x_server.requests();
+  const auto first = [&](const std::function<bool(const fixtures::RecordedRequest&)>& match) {
+    return std::find_if(requests.begin(), requests.end(), match) - requests.begin();
+  };
+  const auto timeline_of = [](const Artist& a) {
+    return [path = "/2/users/" + a.x_id + "/tweets"](const fixtures::RecordedRequest& r) { return r.path == path; };
+  };
+  const auto search_of = [](const Artist& a) {
+    return [name = a.x_username](const fixtures::RecordedRequest& r) {
+      return r.path.rfind("/2/tweets/search/", 0) == 0 && r.query.find(name) != std::string::npos;
+    };
+  };
+  const auto total = static_cast<std::ptrdiff_t>(requests.size());
+  EXPECT_LT(first(timeline_of(wanted)), first(timeline_of(filler))) << "timeline listed after the filler's";
+  EXPECT_LT(first(timeline_of(filler)), total) << "the filler's timeline was listed too";
+  EXPECT_LT(first(search_of(wanted)), first(search_of(filler))) << "search listed after the filler's";
+  EXPECT_LT(first(search_of(filler)), total) << "the filler was searched too";
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Pipeline, testing::Values(false, true),
