@@ -197,6 +197,29 @@ TEST(AutoUpdateStrict, LaunchesEveryOverdueAccountAtOnce) {
   EXPECT_LT(d.scan("1003")->created_ms - d.scan("1001")->created_ms, 5000);
 }
 
+// A user's scan listed the account while it waited for its turn (both save dates moved): it is
+// not scanned again.
+TEST(AutoUpdateWait, SkipsAnAccountScannedWhileItWaited) {
+  MaintenanceDaemon d("maint_meanwhile", false, Periods{.auto_update_period_s = 8});
+  d.x().add_account("alpha", "1001");
+  d.x().add_account("beta", "1002");
+  {
+    auto db = d.database();
+    ASSERT_TRUE(db.insert_account(account("1001", "alpha", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z", {})));
+    ASSERT_TRUE(db.insert_account(account("1002", "beta", "2020-01-02T00:00:00Z", "2020-01-02T00:00:00Z", {})));
+  }
+  ASSERT_NO_FATAL_FAILURE(d.start());
+  ASSERT_TRUE(eventually([&] { return d.scan("1001").has_value(); }, 20s)) << d.daemon().log();
+  // @beta's turn is 4 s after @alpha's; its scan completes now.
+  auto db = d.database();
+  db.save_search_cursor("x", "1002", std::string("2026-01-01"));
+  db.save_timeline_cursor("x", "1002", std::string("900"));
+  ASSERT_TRUE(eventually([&] {
+    return d.daemon().log().find("skipped @beta (x 1002): it was scanned while waiting for its turn") != std::string::npos;
+  }, 20s)) << d.daemon().log();
+  EXPECT_FALSE(d.scan("1002"));
+}
+
 // --- cursor resets ----------------------------------------------------------------------------
 
 // R = 8 s over 4 accounts. An account never listed by search is left alone; a missing reset date
