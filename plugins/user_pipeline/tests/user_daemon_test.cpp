@@ -16,6 +16,7 @@
 #include "fixture_server.hpp"
 #include "images/generated_image.hpp"
 #include "sites/art_sites.hpp"
+#include "sources/bluesky_fixture.hpp"
 #include "sources/image_host.hpp"
 #include "sources/x_fixture.hpp"
 #include "user_daemon.hpp"
@@ -55,6 +56,8 @@ protected:
     x.add_account("FreshArtist", "3001");
     x.add_account("StaleArtist", "3002");
     x.add_account("FailArtist", "3003");
+    bluesky.add_account("inkwell.bsky.social", "did:plc:inkwell");
+    bluesky.add_account("gone.bsky.social", "did:plc:gone", fixtures::BlueskyFixture::ActorState::takendown);
     ::setenv(kTokenEnv, x.token().c_str(), 1);
     auto& r = image_server.routes();
     r.Get("/junk/text.jpg", [](const httplib::Request&, httplib::Response& res) {
@@ -73,7 +76,8 @@ protected:
   std::string config(const std::string& user_pipeline = "") const {
     return sites.toml() + "pixiv.image_base_url = \"" + image_server.base_url() + "/pximg\"\n" +
            "[plugins.sources]\n" + "x.api_base_url = \"" + x.base_url() + "\"\n" +
-           "x.token_env = \"" + kTokenEnv + "\"\n" + "x.retry_wait_ms = 50\n" + "bluesky.enabled = false\n" +
+           "x.token_env = \"" + kTokenEnv + "\"\n" + "x.retry_wait_ms = 50\n" +
+           "bluesky.appview_base_url = \"" + bluesky_server.base_url() + "\"\nbluesky.retry_wait_ms = 50\n" +
            "[plugins.user_pipeline]\nimage_retry_wait_ms = 50\nblocklist = [\"x:2003\"]\n" + user_pipeline;
   }
 
@@ -115,10 +119,11 @@ protected:
     return n.substr(0, std::min<std::size_t>(n.find('/'), 10));
   }
 
-  fixtures::FixtureServer site_server, api_server, image_server;
+  fixtures::FixtureServer site_server, api_server, bluesky_server, image_server;
   fixtures::ArtSites sites{site_server};
   fixtures::ImageHost images{image_server};
   fixtures::XFixture x{api_server, images};
+  fixtures::BlueskyFixture bluesky{bluesky_server, images};
 };
 
 TEST_P(UserPipeline, FoundPostsComeInTheOriginalsOrderWithoutTheDeletedOne) {
@@ -235,6 +240,9 @@ TEST_P(UserPipeline, EveryErrorOfTheUserPipelineReachesTheUser) {
       {"search " + query_image + "?a=1 x:Suspended1", "INVALID_TWITTER_ACCOUNT"},
       {"search " + query_image + "?a=2 x:NobodyHere", "INVALID_TWITTER_ACCOUNT"},
       {"search " + query_image + "?a=3 FreshArtist", "TWITTER_ACCOUNT_NOT_INDEXED"},
+      {"search " + query_image + "?a=4 bluesky:gone.bsky.social", "INVALID_TWITTER_ACCOUNT"},
+      {"search " + query_image + "?a=5 bluesky:@inkwell.bsky.social", "TWITTER_ACCOUNT_NOT_INDEXED"},
+      {"search " + query_image + "?a=6 mastodon:someone", "INVALID_TWITTER_ACCOUNT"},
   };
   for (const auto& [command, error] : cases) (void)d.ctl(command);  // all at once: they run side by side
   for (const auto& [command, error] : cases) {
