@@ -22,7 +22,8 @@ namespace {
 
 using PostKey = std::pair<std::string, std::string>;  // platform, post id
 
-constexpr auto kPushTimeout = std::chrono::seconds(5);
+constexpr auto kPushSlice = std::chrono::seconds(1);
+constexpr int kPushSlices = 5;
 
 struct PassCounts {
   std::size_t queued = 0, fetched = 0, deleted = 0, still_queued = 0, failed = 0;
@@ -108,10 +109,16 @@ private:
       return false;
     }
     try {
-      queue_.push(post, kPushTimeout);
+      // Waits for room in one-second slices so a stopping daemon is noticed, then lets push()
+      // wait its last second (and count the refusal once if the queue stays full).
+      const std::size_t capacity = ctx_.segment().capacities().step_c_queue;
+      for (int slice = 1; slice < kPushSlices && queue_.size() >= capacity; ++slice) {
+        if (!ctx_.sleep_for(kPushSlice)) return false;
+      }
+      queue_.push(post, kPushSlice);
     } catch (const shm::CapacityError& e) {
       // Step C is far behind: leave the rest of this pass for the next one rather than wait
-      // kPushTimeout for every row.
+      // for room for every row.
       queue_full_ = true;
       ++counts_.failed;
       log_warning(me_, "the step C queue stays full; the failed posts not queued yet wait for the next pass: " +
