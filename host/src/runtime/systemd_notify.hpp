@@ -61,10 +61,10 @@ public:
   // The daemon leaves its loop: STOPPING=1.
   void stopping();
 
-  // The one-line summary sent as STATUS= (also useful in logs).
+private:
+  // The one-line summary sent as STATUS=; called with mutex_ held (it updates quarantined_).
   [[nodiscard]] std::string summary();
 
-private:
   SystemdNotifier& notifier_;
   shm::Segment& segment_;
   Supervisor* supervisor_;
