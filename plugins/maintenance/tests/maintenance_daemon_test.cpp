@@ -421,5 +421,31 @@ TEST(RetryFailed, AFullStepCQueueDefersTheRestToTheNextPass) {
   EXPECT_EQ(ids.size(), 70u) << d.daemon().log();
 }
 
+// --- stopping ---------------------------------------------------------------------------------
+
+class Stopping : public ::testing::TestWithParam<bool> {};
+
+// Every stage is in one of its long waits (an empty database, a 6-hour retry period, a 10-minute
+// shedding period): SIGTERM still ends the daemon well within its stop timeout (3 s), no worker
+// abandoned, no container killed.
+TEST_P(Stopping, EveryStageStopsWithinASecondOfSigterm) {
+  MaintenanceDaemon d("maint_stop", GetParam(),
+                      Periods{.remove_period_s = 600, .auto_update_period_s = 86400, .reset_cursors_period_s = 86400,
+                              .retry_period_s = 21600});
+  ASSERT_NO_FATAL_FAILURE(d.start());
+  ASSERT_TRUE(eventually([&] { return d.daemon().log().find("retry pass over 0 failed posts") != std::string::npos; },
+                         20s))
+      << d.daemon().log();
+  const auto started = std::chrono::steady_clock::now();
+  d.daemon().signal(SIGTERM);
+  EXPECT_EQ(d.daemon().wait_exit(10s), 0) << d.daemon().log();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2900ms) << d.daemon().log();
+  EXPECT_EQ(d.daemon().log().find("abandoned"), std::string::npos) << d.daemon().log();
+  EXPECT_EQ(d.daemon().log().find("did not stop within the stop timeout"), std::string::npos) << d.daemon().log();
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, Stopping, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "processes" : "threads"; });
+
 }  // namespace
 }  // namespace aotf::maintenance
