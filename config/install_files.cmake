@@ -19,6 +19,11 @@ else()
   set(unit_dir "${prefix}/lib/systemd/system")
 endif()
 
+# The files are written to a staging folder of their own per destination, so two installs from
+# one build folder (cpack and cmake --install) never write the same file.
+string(MD5 destination "$ENV{DESTDIR}|${prefix}")
+set(staging "${AOTF_INSTALL_STAGING}/${destination}")
+
 # The installed configuration is the default one with the folders of an installed daemon.
 file(READ "${AOTF_CONFIG_SOURCE}" config)
 foreach(key data_dir log_dir)
@@ -30,9 +35,9 @@ foreach(key data_dir log_dir)
 endforeach()
 string(REPLACE ", relative to the working directory" " (the systemd unit's StateDirectory)" config "${config}")
 string(REPLACE "# Empty: <data_dir>/logs." "# Empty: <data_dir>/logs. (The systemd unit's LogsDirectory.)" config "${config}")
-file(WRITE "${AOTF_INSTALL_STAGING}/aotfd.toml" "${config}")
+file(WRITE "${staging}/aotfd.toml" "${config}")
 file(INSTALL DESTINATION "${etc_dir}" TYPE FILE PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
-     FILES "${AOTF_INSTALL_STAGING}/aotfd.toml")
+     FILES "${staging}/aotfd.toml")
 
 file(READ "${AOTF_UNIT_SOURCE}" unit)
 if(NOT prefix STREQUAL "/usr")
@@ -43,7 +48,7 @@ if(NOT prefix STREQUAL "/usr")
   string(REPLACE "WorkingDirectory=/var/lib/aotfd"
          "WorkingDirectory=${data_dir}\nReadWritePaths=${data_dir} ${log_dir}" unit "${unit}")
 endif()
-file(WRITE "${AOTF_INSTALL_STAGING}/aotfd.service" "${unit}")
+file(WRITE "${staging}/aotfd.service" "${unit}")
 file(INSTALL DESTINATION "${unit_dir}" TYPE FILE PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
-     FILES "${AOTF_INSTALL_STAGING}/aotfd.service")
+     FILES "${staging}/aotfd.service")
 
