@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include <aotf/db/database.hpp>
@@ -79,6 +80,20 @@ TEST_P(Pipeline, FirstQueryScansBothAccountsAndFindsTheIllustrationThenAnswersFr
 
   PipelineDaemon daemon(short_name(), world, options());
   ASSERT_TRUE(daemon.start()) << daemon.log();
+  // The mode is the one asked: every step in aotfd itself, or in container processes.
+  std::map<std::string, pid_t> pids;
+  ASSERT_TRUE(eventually([&] {
+    pids = daemon.worker_pids();
+    return pids.count("step1_link_finder_th1") && pids.count("step3_reverse_search_th1") &&
+           pids.count("stepC_index_posts_th1");
+  })) << daemon.ctl("threads");
+  for (const char* worker : {"step1_link_finder_th1", "step3_reverse_search_th1", "stepC_index_posts_th1"}) {
+    if (multiprocessing()) {
+      EXPECT_NE(pids[worker], daemon.pid()) << worker << "\n" << daemon.ctl("threads");
+    } else {
+      EXPECT_EQ(pids[worker], daemon.pid()) << worker << "\n" << daemon.ctl("threads");
+    }
+  }
 
   const QueryAnswer created = daemon.query(drawing.url);
   EXPECT_EQ(created.status, 0) << created.text;

@@ -275,6 +275,20 @@ std::optional<shm::ScanSnapshot> PipelineDaemon::scan(const std::string& platfor
   return shm::ScanRequests(segment()).get(platform, account_id);
 }
 
+std::map<std::string, pid_t> PipelineDaemon::worker_pids() const {
+  std::map<std::string, pid_t> out;
+  static const std::regex pid_line(R"(^\[PID (\d+)\])");
+  static const std::regex worker_line(R"((\w+_th\d+) :)");
+  pid_t current = 0;
+  std::istringstream in(ctl("threads"));
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, pid_line)) current = std::stoi(m[1]);
+    if (std::regex_search(line, m, worker_line)) out[m[1]] = current;
+  }
+  return out;
+}
+
 std::string PipelineDaemon::log() const { return read_file(dir_ / "daemon.log"); }
 
 std::string PipelineDaemon::error_log(const std::string& procedure) const {

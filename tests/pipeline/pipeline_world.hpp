@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -166,6 +167,8 @@ public:
   // The request as stored in the segment (what the console does not print).
   [[nodiscard]] std::optional<shm::UserRequestSnapshot> user_request(const std::string& url);
   [[nodiscard]] std::optional<shm::ScanSnapshot> scan(const std::string& platform, const std::string& account_id);
+  // The process of every worker, by worker name ("step3_reverse_search_th1"), from `threads`.
+  [[nodiscard]] std::map<std::string, pid_t> worker_pids() const;
   shm::Segment& segment();
 
   [[nodiscard]] std::string log() const;
