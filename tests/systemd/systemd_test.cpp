@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -46,6 +47,12 @@ std::string read_file(const fs::path& file) {
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The kernel's memory-deny-write-execute (Linux 6.3+), what systemd's MemoryDenyWriteExecute=
+// enforces with seccomp: no mapping may become both writable and executable.
+constexpr int kSetMdwe = 65;           // PR_SET_MDWE
+constexpr int kGetMdwe = 66;           // PR_GET_MDWE
+constexpr int kMdweRefuseExecGain = 1;  // PR_MDWE_REFUSE_EXEC_GAIN
 
 // The service manager's end of NOTIFY_SOCKET.
 class NotifySocket {
@@ -159,10 +166,14 @@ public:
     fs::remove_all(dir_);
   }
 
-  // Starts aotfd with stderr in <dir>/daemon.log and the given extra environment.
-  void start(const std::map<std::string, std::string>& env, bool journal_matches_stderr = false) {
+  // Starts aotfd with stderr in <dir>/daemon.log and the given extra environment. `hardened`: as
+  // the unit's NoNewPrivileges and MemoryDenyWriteExecute do (prctl, inherited by containers).
+  void start(const std::map<std::string, std::string>& env, bool journal_matches_stderr = false,
+             bool hardened = false) {
     pid_ = ::fork();
     if (pid_ == 0) {
+      if (hardened && (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(kSetMdwe, kMdweRefuseExecGain, 0, 0, 0) != 0))
+        ::_exit(126);
       const std::string log = (dir_ / "daemon.log").string();
       std::freopen(log.c_str(), "w", stderr);
       std::freopen("/dev/null", "r", stdin);
@@ -394,6 +405,62 @@ TEST(JournalLog, EveryLineOfAMultiLineMessageCarriesThePriority) {
             "<3>[" + std::to_string(::getpid()) + "] host: first\n<3>[" + std::to_string(::getpid()) + "] host: second\n");
   EXPECT_EQ(aotf::host::format_log_line(true, aotf::LogLevel::Warning, "x", "w").substr(0, 3), "<4>");
   EXPECT_EQ(aotf::host::format_log_line(true, aotf::LogLevel::Debug, "x", "d").substr(0, 3), "<7>");
+}
+
+// The unit's MemoryDenyWriteExecute=yes and NoNewPrivileges=yes do not break aotfd: with every
+// bundled plugin of the build, in container processes, it starts (the HTTP server listens, every
+// worker is ready), serves and stops; `aotfd hash` decodes images under the same rule.
+TEST(UnitHardening, RunsUnderMemoryDenyWriteExecute) {
+  {
+    const pid_t probe = ::fork();
+    if (probe == 0) ::_exit(::prctl(kSetMdwe, kMdweRefuseExecGain, 0, 0, 0) == 0 && ::prctl(kGetMdwe, 0, 0, 0, 0) == 1 ? 0 : 1);
+    int status = 0;
+    ::waitpid(probe, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) GTEST_SKIP() << "this kernel has no PR_SET_MDWE";
+  }
+  const fs::path bundled = AOTF_BUNDLED_PLUGINS_DIR;
+  std::string extra;
+  if (fs::exists(bundled / "http_api.so")) extra = "[plugins.http_api]\nport = 0\n";  // never a fixed port in a test
+  Daemon daemon("mdwe", true, bundled.string(), extra);
+  NotifySocket notify(daemon.dir(), false);
+  ASSERT_TRUE(notify.bound());
+  daemon.start({{"NOTIFY_SOCKET", notify.env()}}, false, /*hardened=*/true);
+  ASSERT_GE(notify.wait_for_line("READY=1", 0, 60s), 0) << notify.all() << daemon.log();
+  // Every process of the daemon runs under the rule (it is inherited across fork and exec).
+  std::size_t processes = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string status = read_file(entry.path() / "status");
+    const auto ppid_at = status.find("\nPPid:\t");
+    if (ppid_at == std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    if (pid != daemon.pid() && std::stoi(status.substr(ppid_at + 7)) != daemon.pid()) continue;
+    ++processes;
+    EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos) << "pid " << pid;
+  }
+  EXPECT_GE(processes, 2u) << "the host and at least one container";
+  EXPECT_EQ(daemon.ctl("threads"), 0);
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(30s), 0) << daemon.log();
+  EXPECT_EQ(daemon.log().find("] error "), std::string::npos) << daemon.log();
+
+  // Image decoding and fingerprinting (libjpeg-turbo's SIMD paths, libpng) under the same rule.
+  const fs::path jpeg = daemon.dir() / "picture.jpg";
+  const std::string make = "/usr/bin/python3 -c \"from PIL import Image; Image.radial_gradient('L').resize((300, 200)).convert('RGB')"
+                           ".save('" + jpeg.string() + "', quality=90)\" 2>/dev/null";
+  if (std::system(make.c_str()) != 0) GTEST_SKIP() << "python3-pil is needed to write the test image";
+  const pid_t hasher = ::fork();
+  if (hasher == 0) {
+    if (::prctl(kSetMdwe, kMdweRefuseExecGain, 0, 0, 0) != 0) ::_exit(126);
+    std::freopen("/dev/null", "w", stdout);
+    ::execl(AOTFD_BINARY, AOTFD_BINARY, "--config", (daemon.dir() / "aotfd.toml").c_str(), "hash", jpeg.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(hasher, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "aotfd hash under MDWE: status " << status;
 }
 
 }  // namespace
