@@ -401,6 +401,97 @@ TEST_P(Pipeline, AConsoleScanIsPromotedWhenAUserRequestWaitsForIt) {
   EXPECT_LT(first(search_of(filler)), total) << "the filler was searched too";
 }
 
+// --- two requests, one scan -------------------------------------------------------------------
+
+TEST_P(Pipeline, TwoIllustrationsQueriedTogetherShareOneScanOfEachAccount) {
+  PipelineWorld world;
+  Artist artist = world.add_artist({"twofold", 120, 60});
+  const Illustration on_x = world.add_illustration(artist, PostedOn::X);
+  const Illustration on_bluesky = world.add_illustration(artist, PostedOn::Bluesky);
+  // A slow first timeline page keeps the scan running while both requests reach step 2.
+  fixtures::Fault slow;
+  slow.path_prefix = "/2/users/" + artist.x_id + "/tweets";
+  slow.mode = fixtures::Fault::Mode::Delay;
+  slow.delay_ms = 3000;
+  world.x.inject(slow);
+
+  PipelineDaemon daemon(short_name(), world, options());
+  ASSERT_TRUE(daemon.start()) << daemon.log();
+  EXPECT_EQ(daemon.query(on_x.url).status, 0);
+  EXPECT_EQ(daemon.query(on_bluesky.url).status, 0);
+  for (const Illustration* drawing : {&on_x, &on_bluesky}) {
+    SCOPED_TRACE(drawing->url);
+    const QueryAnswer answer = daemon.wait_for_end(drawing->url, 120s);
+    ASSERT_TRUE(answer.ended()) << context(daemon, answer);
+    EXPECT_EQ(answer.error, "none") << context(daemon, answer);
+    ASSERT_FALSE(answer.posts.empty()) << context(daemon, answer);
+    EXPECT_EQ(answer.posts[0].platform, drawing->platform) << answer.text;
+    EXPECT_EQ(answer.posts[0].post_id, drawing->post_id) << answer.text;
+    // Neither account had been scanned when either request looked: both are first-time scans.
+    const auto request = daemon.user_request(drawing->url);
+    ASSERT_TRUE(request.has_value());
+    EXPECT_TRUE(request->has_first_time_scan);
+  }
+  // One listing of each kind per account: the second request joined the scans of the first.
+  std::size_t timeline_starts = 0, search_starts = 0, feed_starts = 0;
+  for (const auto& r : world.x_server.requests()) {
+    if (r.path == "/2/users/" + artist.x_id + "/tweets" && r.query.find("pagination_token") == std::string::npos)
+      ++timeline_starts;
+    if (r.path.rfind("/2/tweets/search/", 0) == 0 && r.query.find("next_token") == std::string::npos) ++search_starts;
+  }
+  for (const auto& r : world.bluesky_server.requests()) {
+    if (r.path == "/xrpc/app.bsky.feed.getAuthorFeed" && r.query.find("cursor=") == std::string::npos) ++feed_starts;
+  }
+  EXPECT_EQ(timeline_starts, 1u);
+  EXPECT_EQ(search_starts, 1u);
+  EXPECT_EQ(feed_starts, 1u);
+  db::Database database(daemon.database_file());
+  EXPECT_EQ(database.count_posts("x"), static_cast<std::int64_t>(artist.x_posts.size()));
+  EXPECT_EQ(database.count_posts("bluesky"), static_cast<std::int64_t>(artist.bluesky_posts.size()));
+}
+
+// --- upstream hiccups that must not fail a request --------------------------------------------
+
+TEST_P(Pipeline, ARateLimitAndALostImageDoNotFailTheRequest) {
+  PipelineWorld world;
+  Artist artist = world.add_artist({"patient", 60, 0});
+  // A tweet whose photo the image host lost (404): kept without a fingerprint, never retried.
+  const std::uint32_t lost = world.fresh_seed();
+  world.images.fail(lost, 404);
+  fixtures::XTweet tweet;
+  tweet.author_id = artist.x_id;
+  tweet.media.push_back({"photo", lost});
+  const std::string lost_tweet = world.x.add_tweet(tweet);
+  const Illustration drawing = world.add_illustration(artist, PostedOn::X);
+  // The first timeline page is refused once with a rate limit that resets a second later.
+  world.x.rate_limit_next("/2/users/" + artist.x_id + "/tweets", 1);
+
+  PipelineDaemon daemon(short_name(), world, options());
+  ASSERT_TRUE(daemon.start()) << daemon.log();
+  const QueryAnswer answer = daemon.wait_for_end(drawing.url, 120s);
+  ASSERT_TRUE(answer.ended()) << context(daemon, answer);
+  EXPECT_EQ(answer.error, "none") << context(daemon, answer);
+  ASSERT_FALSE(answer.posts.empty()) << context(daemon, answer);
+  EXPECT_EQ(answer.posts[0].post_id, drawing.post_id) << answer.text;
+
+  db::Database database(daemon.database_file());
+  EXPECT_EQ(database.count_posts("x"), static_cast<std::int64_t>(artist.x_posts.size() + 1));
+  const auto stored = database.post("x", lost_tweet);
+  ASSERT_TRUE(stored.has_value()) << "the post with a lost image is kept";
+  EXPECT_TRUE(stored->images[0].name.has_value());
+  EXPECT_FALSE(stored->images[0].fingerprint.has_value());
+  EXPECT_FALSE(database.retry("x", lost_tweet).has_value()) << "a lost image is not retried";
+  const auto account = database.account("x", artist.x_id);
+  ASSERT_TRUE(account.has_value());
+  EXPECT_TRUE(account->timeline_cursor.has_value()) << "the scan succeeded, its cursor is saved";
+  std::size_t first_pages = 0;
+  for (const auto& r : world.x_server.requests()) {
+    if (r.path == "/2/users/" + artist.x_id + "/tweets" && r.query.find("pagination_token") == std::string::npos)
+      ++first_pages;
+  }
+  EXPECT_EQ(first_pages, 2u) << "the first timeline page: refused with 429, then asked again after the reset";
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Pipeline, testing::Values(false, true),
                          [](const testing::TestParamInfo<bool>& info) { return info.param ? "Processes" : "Threads"; });
 
