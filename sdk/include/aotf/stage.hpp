@@ -52,7 +52,7 @@ public:
 };
 
 struct StageProcedure {
-  std::string name;          // [a-z0-9_]+, unique among all loaded plugins
+  std::string name;          // [A-Za-z0-9_]+ ("stepA_list_search"), unique among all loaded plugins
   std::string description;   // one line, shown by `aotfd plugins`
   std::function<void(StageContext&)> run;
   // False: a worker counts as started as soon as it runs. True: only once it called

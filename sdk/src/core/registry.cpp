@@ -8,19 +8,19 @@ namespace aotf {
 
 namespace {
 
-bool valid_name(const std::string& name, bool allow_dash, bool allow_dot) {
+bool valid_name(const std::string& name, bool allow_dash, bool allow_dot, bool allow_upper) {
   if (name.empty() || name.size() > 64) return false;
   return std::all_of(name.begin(), name.end(), [&](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (allow_dash && c == '-') ||
-           (allow_dot && c == '.');
+           (allow_dot && c == '.') || (allow_upper && c >= 'A' && c <= 'Z');
   });
 }
 
 void require_name(const std::string& what, const std::string& name, bool allow_dash = false,
-                  bool allow_dot = false) {
-  if (!valid_name(name, allow_dash, allow_dot)) {
-    throw Error(what + " name '" + name + "' is invalid: use 1 to 64 characters of [a-z0-9_" +
-                (allow_dash ? "-" : "") + (allow_dot ? "." : "") + "]");
+                  bool allow_dot = false, bool allow_upper = false) {
+  if (!valid_name(name, allow_dash, allow_dot, allow_upper)) {
+    throw Error(what + " name '" + name + "' is invalid: use 1 to 64 characters of [" + (allow_upper ? "A-Z" : "") +
+                "a-z0-9_" + (allow_dash ? "-" : "") + (allow_dot ? "." : "") + "]");
   }
 }
 
@@ -34,7 +34,8 @@ void require_unique(const List& list, const std::string& what, const std::string
 }  // namespace
 
 void Registry::add_stage(StageProcedure procedure) {
-  require_name("stage procedure", procedure.name);
+  // Upper case too: the original's step names (stepA_list_search, stepC_index_posts) keep their letter.
+  require_name("stage procedure", procedure.name, false, false, true);
   if (!procedure.run) throw Error("stage procedure '" + procedure.name + "' has no function to run");
   require_unique(stages_, "stage procedure", procedure.name, [](const auto& s) { return s.name; });
   stages_.push_back(std::move(procedure));

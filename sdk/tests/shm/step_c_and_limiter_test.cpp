@@ -172,10 +172,20 @@ TEST(StepCQueue, BadPostsAreRefusedNamingTheField) {
   } catch (const PipelineError& e) {
     EXPECT_STREQ(e.what(), "the image URLs of post 1 take 1203 bytes together; at most 1020 are kept");
   }
-  p = post(std::string(32, '9'));
+  p = post(std::string(128, '9'));
   EXPECT_THROW(queue.push(p), PipelineError);
   EXPECT_THROW(queue.push(CursorInstruction{Listing::Search, std::string(200, 'c'), {}, "x", "1", "a"}), PipelineError);
   EXPECT_EQ(queue.size(), 0u);
+}
+
+TEST(StepCQueue, ABlueskyPostIdentifiedByItsAtUriIsQueued) {
+  auto segment = make_segment();
+  StepCQueue queue(*segment);
+  const std::string uri = "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3kgq2xq7yxk2c";
+  queue.push(post(uri));
+  const StepCPop popped = queue.pop_and_declare("stepC_index_posts_th1", false, std::chrono::milliseconds(100));
+  ASSERT_TRUE(popped.item.has_value());
+  EXPECT_EQ(popped.item->post.post_id, uri);
 }
 
 TEST(RateLimiter, OneAcceptedRequestPerIntervalAndRefusalsDoNotReset) {

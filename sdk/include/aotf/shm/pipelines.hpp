@@ -41,7 +41,7 @@ inline constexpr std::size_t kMaxResults = 64;        // posts found for a user 
 inline constexpr std::size_t kMaxPlatform = 15;       // "x", "bluesky", ...: [a-z0-9_-]
 inline constexpr std::size_t kMaxAccountName = 63;
 inline constexpr std::size_t kMaxAccountId = 63;      // numeric X IDs, Bluesky DIDs
-inline constexpr std::size_t kMaxPostId = 31;
+inline constexpr std::size_t kMaxPostId = 127;   // X ids (19 digits); Bluesky at:// URIs (about 70)
 inline constexpr std::size_t kMaxCursor = 127;
 
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::int64_t wall_ms() noexcept;

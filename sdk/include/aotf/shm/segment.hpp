@@ -26,7 +26,7 @@
 namespace aotf::shm {
 
 inline constexpr std::uint64_t kSegmentMagic = 0x31474553'46544f41ULL;  // "AOTFSEG1"
-inline constexpr std::uint32_t kLayoutVersion = 2;
+inline constexpr std::uint32_t kLayoutVersion = 3;
 
 struct Capacities {
   std::uint32_t workers = 256;          // worker slots (threads of every process)
