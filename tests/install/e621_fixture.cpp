@@ -2,7 +2,8 @@
 // shape, whose post 4242 lists the artist's X post among its sources, and the X API v2 (the
 // tests/fixtures XFixture) that knows that account. Prints
 //   e621=<base url> x=<base url> token=<bearer token> image=<url of the post's file>
-// on one line, then serves until its stdin closes.
+// on one line, then serves until its stdin closes. Post 777 lacks its sources (a changed layout);
+// any other post is a 404.
 #include <iostream>
 #include <string>
 
@@ -30,7 +31,13 @@ int main() {
         {"tags", {{"general", {"fox", "solo"}}, {"artist", {"inkfox"}}, {"species", {"fox"}}}},
         {"sources", {"https://www.furaffinity.net/view/123/", "https://x.com/InkFox_Draws/status/1780000000000000000"}},
         {"rating", "s"}}}};
-  e621.routes().Get(R"(/posts/(\d+)\.json)", [post](const httplib::Request& req, httplib::Response& res) {
+  // Post 777 answers in a shape the plugin cannot read (no sources): a layout change.
+  const nlohmann::json changed = {{"post", {{"id", 777}, {"tags", {{"artist", {"inkfox"}}}}, {"rating", "s"}}}};
+  e621.routes().Get(R"(/posts/(\d+)\.json)", [post, changed](const httplib::Request& req, httplib::Response& res) {
+    if (req.matches[1] == "777") {
+      res.set_content(changed.dump(), "application/json; charset=utf-8");
+      return;
+    }
     if (req.matches[1] != "4242") {
       res.status = 404;
       res.set_content(R"({"success":false,"reason":"not found"})", "application/json");

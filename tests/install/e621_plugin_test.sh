@@ -107,6 +107,16 @@ finished() { query; grep -q '^Status: 6 ' "$work/query.out"; }
 eventually 60 finished || fail "the wiki page request did not end: $(cat "$work/query.out")"
 grep -qx 'Error: NOT_AN_ARTWORK_PAGE' "$work/query.out" || fail "a wiki page was not NOT_AN_ARTWORK_PAGE: $(cat "$work/query.out")"
 
+# An answer the plugin cannot read fails that request with PROCESSING_ERROR, and the error log
+# names the site, the missing field and the URL; the daemon goes on.
+url="https://e621.net/posts/777"
+eventually 60 finished || fail "the request for post 777 did not end: $(cat "$work/query.out")"
+grep -qx 'Error: PROCESSING_ERROR' "$work/query.out" || fail "post 777 did not fail: $(cat "$work/query.out")"
+errors=$work/data/logs/step1_link_finder_errors.log
+eventually 10 grep -q "post.sources" "$errors" || fail "the error log does not name post.sources: $(cat "$errors" 2>&1)"
+grep -qF "$e621_base/posts/777.json" "$errors" || fail "the error log does not name the URL: $(cat "$errors")"
+kill -0 "$daemon_pid" || fail "the daemon died"
+
 kill -TERM "$daemon_pid"
 eventually 30 bash -c "! kill -0 $daemon_pid 2>/dev/null" || fail "the daemon did not stop on SIGTERM"
 wait "$daemon_pid" || fail "the daemon exited with status $?"
