@@ -164,6 +164,29 @@ TEST_P(Pipeline, FirstQueryScansBothAccountsAndFindsTheIllustrationThenAnswersFr
   EXPECT_FALSE(other_request->has_first_time_scan);
   EXPECT_EQ(listing_requests(world), listings) << "the second illustration listed the accounts again";
 
+  // The illustration as the artist drew it (not the re-encoded copy that was indexed), searched
+  // directly: in the whole database (by Hamming distance, the original needed equality), on the
+  // X account, and on the Bluesky account that never posted it. Three keys: a direct request
+  // without account answers for any account asked later with the same key.
+  const std::string original = world.images.image_url(drawing.seed, "png");
+  const QueryAnswer everywhere = daemon.wait_for_search(original);
+  ASSERT_TRUE(everywhere.ended()) << context(daemon, everywhere);
+  EXPECT_EQ(everywhere.error, "none") << context(daemon, everywhere);
+  ASSERT_FALSE(everywhere.posts.empty()) << context(daemon, everywhere);
+  EXPECT_EQ(everywhere.posts[0].post_id, drawing.post_id) << everywhere.text;
+  const QueryAnswer on_x = daemon.wait_for_search(original + "?on=x", "x:inkwell");
+  ASSERT_TRUE(on_x.ended()) << context(daemon, on_x);
+  EXPECT_EQ(on_x.error, "none") << context(daemon, on_x);
+  ASSERT_FALSE(on_x.posts.empty()) << context(daemon, on_x);
+  EXPECT_EQ(on_x.posts[0].post_id, drawing.post_id) << on_x.text;
+  EXPECT_NE(on_x.text.find("x:inkwell"), std::string::npos) << on_x.text;
+  const QueryAnswer on_bluesky = daemon.wait_for_search(original + "?on=bluesky", "bluesky:inkwell.bsky.social");
+  ASSERT_TRUE(on_bluesky.ended()) << context(daemon, on_bluesky);
+  EXPECT_EQ(on_bluesky.error, "none") << context(daemon, on_bluesky);
+  EXPECT_TRUE(std::none_of(on_bluesky.posts.begin(), on_bluesky.posts.end(),
+                           [&](const QueryAnswer::Post& p) { return p.post_id == drawing.post_id; }))
+      << on_bluesky.text;
+
   EXPECT_EQ(daemon.stop(), 0) << daemon.log();
 }
 

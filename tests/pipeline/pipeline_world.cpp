@@ -248,18 +248,28 @@ std::string PipelineDaemon::ctl(const std::string& command) const {
   }
 }
 
-QueryAnswer PipelineDaemon::wait_for_end(const std::string& url, std::chrono::milliseconds timeout,
-                                         std::vector<int>* seen) const {
+QueryAnswer PipelineDaemon::wait_until_end(const std::string& command, std::chrono::milliseconds timeout,
+                                           std::vector<int>* seen) const {
   QueryAnswer last;
   eventually(
       [&] {
-        last = query(url);
+        last = parse_query_answer(ctl(command));
         if (seen != nullptr && last.status != -2 && (seen->empty() || seen->back() != last.status))
           seen->push_back(last.status);
         return last.ended();
       },
       timeout);
   return last;
+}
+
+QueryAnswer PipelineDaemon::wait_for_end(const std::string& url, std::chrono::milliseconds timeout,
+                                         std::vector<int>* seen) const {
+  return wait_until_end("query " + url, timeout, seen);
+}
+
+QueryAnswer PipelineDaemon::wait_for_search(const std::string& image_url, const std::string& account,
+                                            std::chrono::milliseconds timeout) const {
+  return wait_until_end("search " + image_url + (account.empty() ? "" : " " + account), timeout);
 }
 
 shm::Segment& PipelineDaemon::segment() {

@@ -163,6 +163,12 @@ public:
   // Polls `query URL` until END; every distinct status seen on the way is appended to `seen`.
   QueryAnswer wait_for_end(const std::string& url, std::chrono::milliseconds timeout = 120s,
                            std::vector<int>* seen = nullptr) const;
+  // `search IMAGE_URL [ACCOUNT]` (a direct request), repeated until END.
+  QueryAnswer wait_for_search(const std::string& image_url, const std::string& account = "",
+                              std::chrono::milliseconds timeout = 120s) const;
+  // Repeats any console command whose answer is a request's description until it shows END.
+  QueryAnswer wait_until_end(const std::string& command, std::chrono::milliseconds timeout,
+                             std::vector<int>* seen = nullptr) const;
 
   // The request as stored in the segment (what the console does not print).
   [[nodiscard]] std::optional<shm::UserRequestSnapshot> user_request(const std::string& url);
