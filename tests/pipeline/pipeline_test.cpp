@@ -515,6 +515,61 @@ TEST_P(Pipeline, ARateLimitAndALostImageDoNotFailTheRequest) {
   EXPECT_EQ(first_pages, 2u) << "the first timeline page: refused with 429, then asked again after the reset";
 }
 
+// --- an update scan from the saved cursors ------------------------------------------------------
+
+TEST_P(Pipeline, ANewIllustrationIsFoundByAnUpdateScanFromTheSavedCursors) {
+  PipelineWorld world;
+  Artist artist = world.add_artist({"fresh", 40, 20});
+  const Illustration old_drawing = world.add_illustration(artist, PostedOn::X);
+  // Scans are not reused, so the second request gets its own update scan.
+  PipelineDaemon daemon(short_name(), world, options("[plugins.user_pipeline]\nrecent_scan_hours = 0\n"));
+  ASSERT_TRUE(daemon.start()) << daemon.log();
+  const QueryAnswer first = daemon.wait_for_end(old_drawing.url, 120s);
+  ASSERT_TRUE(first.ended()) << context(daemon, first);
+  ASSERT_EQ(first.error, "none") << context(daemon, first);
+  std::optional<std::string> cursor;
+  {
+    db::Database database(daemon.database_file());
+    const auto account = database.account("x", artist.x_id);
+    ASSERT_TRUE(account && account->timeline_cursor) << "no timeline cursor after the first scan";
+    cursor = account->timeline_cursor;
+  }
+
+  // The artist publishes a new illustration today and posts it as the newest tweet.
+  IllustrationSpec spec;
+  spec.where = PostedOn::X;
+  spec.newest_post = true;
+  spec.published = deviantart_date_now();
+  const Illustration new_drawing = world.add_illustration(artist, spec);
+  world.x_server.clear_requests();
+
+  const QueryAnswer second = daemon.wait_for_end(new_drawing.url, 120s);
+  ASSERT_TRUE(second.ended()) << context(daemon, second);
+  EXPECT_EQ(second.error, "none") << context(daemon, second);
+  ASSERT_FALSE(second.posts.empty()) << context(daemon, second);
+  EXPECT_EQ(second.posts[0].post_id, new_drawing.post_id) << second.text;
+  const auto request = daemon.user_request(new_drawing.url);
+  ASSERT_TRUE(request.has_value());
+  EXPECT_FALSE(request->has_first_time_scan) << "an update, not a first-time scan";
+  EXPECT_TRUE(request->scans_launched);
+  EXPECT_FALSE(request->scans.empty()) << "the accounts were scanned again";
+
+  // The timeline was listed again from the saved cursor only.
+  std::vector<std::string> since_ids;
+  for (const auto& r : world.x_server.requests()) {
+    if (r.path != "/2/users/" + artist.x_id + "/tweets") continue;
+    const auto at = r.query.find("since_id=");
+    since_ids.push_back(at == std::string::npos ? "(none)" : r.query.substr(at + 9, r.query.find('&', at) - at - 9));
+  }
+  ASSERT_FALSE(since_ids.empty()) << "no timeline listing for the update";
+  for (const auto& id : since_ids) EXPECT_EQ(id, *cursor);
+  db::Database database(daemon.database_file());
+  EXPECT_EQ(database.count_posts("x"), static_cast<std::int64_t>(artist.x_posts.size()));
+  const auto account = database.account("x", artist.x_id);
+  ASSERT_TRUE(account && account->timeline_cursor);
+  EXPECT_EQ(*account->timeline_cursor, new_drawing.post_id) << "the cursor moved to the newest tweet";
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Pipeline, testing::Values(false, true),
                          [](const testing::TestParamInfo<bool>& info) { return info.param ? "Processes" : "Threads"; });
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -53,8 +54,19 @@ Artist PipelineWorld::add_artist(const ArtistSpec& spec) {
   return artist;
 }
 
-std::string PipelineWorld::add_artwork(Artist& artist, const std::string& image_url, const std::string& oembed_image_url) {
+std::string deviantart_date_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[40];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+  return buffer;
+}
+
+std::string PipelineWorld::add_artwork(Artist& artist, const std::string& image_url, const std::string& oembed_image_url,
+                                       const std::string& published) {
   fixtures::DeviantArtArtwork artwork;
+  if (!published.empty()) artwork.pubdate = published;
   artwork.artist = artist.name;
   artwork.slug = artist.name + "-artwork-" + std::to_string(++artist.artworks);
   artwork.image_url = image_url;
@@ -63,13 +75,21 @@ std::string PipelineWorld::add_artwork(Artist& artist, const std::string& image_
 }
 
 Illustration PipelineWorld::add_illustration(Artist& artist, PostedOn where) {
+  IllustrationSpec spec;
+  spec.where = where;
+  return add_illustration(artist, spec);
+}
+
+Illustration PipelineWorld::add_illustration(Artist& artist, const IllustrationSpec& spec) {
+  const PostedOn where = spec.where;
   Illustration drawing;
   drawing.seed = fresh_seed();
   images.serve(drawing.seed, fixtures::make_png(drawing.seed, kIllustrationWidth, kIllustrationHeight), "image/png");
   // The oEmbed thumbnail is the same picture, smaller.
   const std::uint32_t thumb = fresh_seed();
   images.serve(thumb, fixtures::make_reencoded_jpeg(drawing.seed, kIllustrationWidth, kIllustrationHeight, 0.5, 85));
-  drawing.url = add_artwork(artist, images.image_url(drawing.seed, "png"), images.image_url(thumb, "jpg"));
+  drawing.url =
+      add_artwork(artist, images.image_url(drawing.seed, "png"), images.image_url(thumb, "jpg"), spec.published);
 
   const std::uint32_t posted = fresh_seed();
   images.serve(posted, fixtures::make_reencoded_jpeg(drawing.seed, kIllustrationWidth, kIllustrationHeight,
@@ -79,7 +99,7 @@ Illustration PipelineWorld::add_illustration(Artist& artist, PostedOn where) {
     fixtures::XTweet tweet;
     tweet.author_id = artist.x_id;
     tweet.media.push_back({"photo", posted});
-    if (!artist.x_posts.empty()) {
+    if (!artist.x_posts.empty() && !spec.newest_post) {
       // Between two listed tweets (ids are a million apart), so listings reach it mid-way.
       tweet.id = std::to_string(std::stoull(artist.x_posts[artist.x_posts.size() / 2]) + 1);
     }

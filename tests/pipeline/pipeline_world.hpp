@@ -69,6 +69,19 @@ struct Artist {
 
 enum class PostedOn { X, Bluesky, Nowhere };
 
+struct IllustrationSpec {
+  PostedOn where = PostedOn::X;
+  // false: an X post goes in the middle of the timeline; true: it is the artist's newest post
+  // (what an update scan from the saved cursors must find). Bluesky posts are always the newest.
+  bool newest_post = false;
+  // The artwork's publication date as DeviantArt gives it ("2021-03-01T04:05:06-08:00"); empty:
+  // the fixture's default, long before any scan.
+  std::string published;
+};
+
+// Now, as DeviantArt writes dates ("YYYY-MM-DDTHH:MM:SS+00:00").
+[[nodiscard]] std::string deviantart_date_now();
+
 struct Illustration {
   std::string url;         // the DeviantArt artwork URL a user pastes
   std::uint32_t seed = 0;  // the picture (tests/fixtures/images)
@@ -104,8 +117,10 @@ public:
   // 60%-scaled JPEG (quality 70) copy is a tweet in the middle of the artist's timeline; posted
   // on Bluesky, it is the artist's newest post.
   Illustration add_illustration(Artist& artist, PostedOn where);
+  Illustration add_illustration(Artist& artist, const IllustrationSpec& spec);
   // A DeviantArt artwork of `artist` whose preload and oEmbed images are these URLs.
-  std::string add_artwork(Artist& artist, const std::string& image_url, const std::string& oembed_image_url);
+  std::string add_artwork(Artist& artist, const std::string& image_url, const std::string& oembed_image_url,
+                          const std::string& published = "");
   // A seed no generated post uses, for pictures a test serves itself.
   std::uint32_t fresh_seed();
 
