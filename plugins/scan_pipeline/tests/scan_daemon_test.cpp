@@ -200,6 +200,66 @@ TEST_F(ScanPipelineThreads, LostImagesAreStoredEmptyBadGatewayIsRetriedATruncate
   EXPECT_EQ(account->timeline_cursor, truncated[0]) << "the cursor moves: the retry table holds the failed post";
 }
 
+TEST_F(ScanPipelineThreads, AForcedReindexOfAFailedPostReplacesItAndLeavesTheRetryTable) {
+  rig.x.add_account("artist", "1001");
+  const auto ids = rig.add_tweets("1001", 2, 1);
+  const std::uint32_t seed = rig.seeds(ids[0])[0];
+  rig.image_faults.push(Fault{"/media/" + std::to_string(seed) + ".jpg", Fault::Mode::Truncated, 200, "\xff\xd8 part",
+                              "image/jpeg", {}, 2});
+  auto d = rig.start(short_name(), false);
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->ctl("scan x:artist"), "new scan of x:artist (ID 1001) queued\n");
+  ASSERT_TRUE(scan_settled(*d, "x", "1001")) << d->log();
+  db::Database db = open_database(*d);
+  ASSERT_TRUE(db.retry("x", ids[0]));
+  ASSERT_FALSE(db.post("x", ids[0])->images[0].fingerprint);
+
+  // What the maintenance plugin's retry worker pushes once the image host answers again.
+  auto segment = shm::Segment::attach(d->instance());
+  shm::PostToIndex again;
+  again.platform = "x";
+  again.post_id = ids[0];
+  again.account_id = "1001";
+  again.image_urls = {rig.x.photo_download_url(seed)};
+  again.force_index = true;
+  again.was_failed_post = true;
+  shm::StepCQueue(*segment).push(again);
+  ASSERT_TRUE(eventually([&] { return !db.retry("x", ids[0]); })) << d->log();
+  EXPECT_EQ(db.post("x", ids[0])->images[0].fingerprint, expected_fingerprint(seed)) << "replaced, not kept";
+  EXPECT_EQ(db.count_posts(), 2);
+}
+
+TEST_F(ScanPipelineThreads, AResetScanClearsTheSearchCursorBeforeListing) {
+  rig.x.add_account("artist", "1001");
+  const auto ids = rig.add_tweets("1001", 3, 1);
+  auto d = rig.start(short_name(), false);
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->ctl("scan x:artist"), "new scan of x:artist (ID 1001) queued\n");
+  ASSERT_TRUE(scan_settled(*d, "x", "1001")) << d->log();
+  db::Database db = open_database(*d);
+  const auto before = db.account("x", "1001");
+  ASSERT_TRUE(before && before->search_cursor == ids.back());
+  d->signal(SIGTERM);
+  ASSERT_EQ(d->wait_exit(15s), 0);
+  rig.api.clear_requests();
+  ASSERT_TRUE(d->start()) << d->log();
+  auto segment = shm::Segment::attach(d->instance());
+  ASSERT_TRUE(shm::ScanRequests(*segment).launch("x", "1001", "artist", false, true).created);
+  ASSERT_TRUE(scan_settled(*d, "x", "1001")) << d->log();
+  bool searched_everything = false;
+  for (const auto& r : rig.api.requests()) {
+    if (r.path.rfind("/2/tweets/search", 0) == 0) searched_everything = r.query.find("since_id") == std::string::npos;
+    if (r.path == "/2/users/1001/tweets") {
+      EXPECT_NE(r.query.find("since_id=" + ids.back()), std::string::npos) << "the timeline cursor stays";
+    }
+  }
+  EXPECT_TRUE(searched_everything) << "the search lists from the start again";
+  EXPECT_NE(d->log().find("search cursor of @artist (x 1001) reset before listing"), std::string::npos) << d->log();
+  const auto after = db.account("x", "1001");
+  EXPECT_EQ(after->search_cursor, ids.back()) << "saved again after the new listing";
+  EXPECT_EQ(db.count_posts(), 3) << "posts listed again are not stored twice";
+}
+
 TEST_F(ScanPipelineThreads, UnfoundSuspendedPrivateAndBlocklistedAccountsEndTheirScan) {
   rig.x.add_account("banned", "2002", fixtures::XFixture::UserState::suspended);
   rig.x.add_account("secret", "2003", fixtures::XFixture::UserState::protected_account);
