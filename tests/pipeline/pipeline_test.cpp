@@ -570,6 +570,34 @@ TEST_P(Pipeline, ANewIllustrationIsFoundByAnUpdateScanFromTheSavedCursors) {
   EXPECT_EQ(*account->timeline_cursor, new_drawing.post_id) << "the cursor moved to the newest tweet";
 }
 
+// --- another art site: Pixiv and its image host's Referer -------------------------------------
+
+TEST_P(Pipeline, APixivArtworkIsFoundWithTheRefererItsImageHostWants) {
+  PipelineWorld world;
+  Artist artist = world.add_artist({"pixel", 20, 20});
+  const Illustration drawing = world.add_pixiv_illustration(artist, PostedOn::Bluesky);
+
+  PipelineDaemon daemon(short_name(), world, options());
+  ASSERT_TRUE(daemon.start()) << daemon.log();
+  const QueryAnswer answer = daemon.wait_for_end(drawing.url, 120s);
+  ASSERT_TRUE(answer.ended()) << context(daemon, answer);
+  EXPECT_EQ(answer.error, "none") << context(daemon, answer);
+  ASSERT_FALSE(answer.posts.empty()) << context(daemon, answer);
+  EXPECT_EQ(answer.posts[0].platform, "bluesky") << answer.text;
+  EXPECT_EQ(answer.posts[0].post_id, drawing.post_id) << answer.text;
+  // Both accounts came from the Pixiv profile (social link and bio).
+  EXPECT_NE(answer.text.find("@pixel (x ID " + artist.x_id + ")"), std::string::npos) << answer.text;
+  EXPECT_NE(answer.text.find("@pixel.bsky.social (bluesky ID " + artist.bluesky_did + ")"), std::string::npos)
+      << answer.text;
+  // The original image was downloaded with Pixiv's Referer (the host refuses it otherwise).
+  bool with_referer = false;
+  for (const auto& r : world.image_server.requests()) {
+    if (r.path.find("/img-original/") != std::string::npos && r.path.ends_with(std::to_string(drawing.seed) + ".png"))
+      with_referer |= r.headers.count("Referer") && r.headers.find("Referer")->second == world.sites.base("pixiv") + "/";
+  }
+  EXPECT_TRUE(with_referer) << "no download of the original with the Referer";
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Pipeline, testing::Values(false, true),
                          [](const testing::TestParamInfo<bool>& info) { return info.param ? "Processes" : "Threads"; });
 

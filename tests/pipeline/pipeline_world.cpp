@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -81,7 +82,6 @@ Illustration PipelineWorld::add_illustration(Artist& artist, PostedOn where) {
 }
 
 Illustration PipelineWorld::add_illustration(Artist& artist, const IllustrationSpec& spec) {
-  const PostedOn where = spec.where;
   Illustration drawing;
   drawing.seed = fresh_seed();
   images.serve(drawing.seed, fixtures::make_png(drawing.seed, kIllustrationWidth, kIllustrationHeight), "image/png");
@@ -90,7 +90,40 @@ Illustration PipelineWorld::add_illustration(Artist& artist, const IllustrationS
   images.serve(thumb, fixtures::make_reencoded_jpeg(drawing.seed, kIllustrationWidth, kIllustrationHeight, 0.5, 85));
   drawing.url =
       add_artwork(artist, images.image_url(drawing.seed, "png"), images.image_url(thumb, "jpg"), spec.published);
+  post_illustration(artist, drawing, spec);
+  return drawing;
+}
 
+Illustration PipelineWorld::add_pixiv_illustration(Artist& artist, PostedOn where) {
+  Illustration drawing;
+  drawing.seed = fresh_seed();
+  const std::uint32_t regular = fresh_seed();
+  const std::string referer = sites.base("pixiv") + "/";
+  images.serve(drawing.seed, fixtures::make_png(drawing.seed, kIllustrationWidth, kIllustrationHeight), "image/png");
+  images.serve(regular, fixtures::make_reencoded_jpeg(drawing.seed, kIllustrationWidth, kIllustrationHeight, 0.5, 85));
+  images.require_referer(drawing.seed, referer);
+  images.require_referer(regular, referer);
+  const std::string user_id = std::to_string(next_pixiv_id_++);
+  fixtures::PixivUser user;
+  user.id = user_id;
+  if (!artist.x_username.empty()) user.twitter_url = "https://twitter.com/" + artist.x_username;
+  if (!artist.bluesky_handle.empty()) user.comment = "Also on https://bsky.app/profile/" + artist.bluesky_handle;
+  sites.add_pixiv_user(user);
+  fixtures::PixivArtwork artwork;
+  artwork.id = std::to_string(next_pixiv_id_++);
+  artwork.user_id = user_id;
+  artwork.pages.push_back({pixiv_image_base() + "/img-original/img/2024/01/01/00/00/00/" + std::to_string(drawing.seed) + ".png",
+                           pixiv_image_base() + "/img-master/img/2024/01/01/00/00/00/" + std::to_string(regular) + ".jpg"});
+  drawing.url = sites.add_pixiv_artwork(artwork);
+  ++artist.artworks;
+  IllustrationSpec spec;
+  spec.where = where;
+  post_illustration(artist, drawing, spec);
+  return drawing;
+}
+
+void PipelineWorld::post_illustration(Artist& artist, Illustration& drawing, const IllustrationSpec& spec) {
+  const PostedOn where = spec.where;
   const std::uint32_t posted = fresh_seed();
   images.serve(posted, fixtures::make_reencoded_jpeg(drawing.seed, kIllustrationWidth, kIllustrationHeight,
                                                      kReencodeScale, kReencodeQuality));
@@ -101,7 +134,9 @@ Illustration PipelineWorld::add_illustration(Artist& artist, const IllustrationS
     tweet.media.push_back({"photo", posted});
     if (!artist.x_posts.empty() && !spec.newest_post) {
       // Between two listed tweets (ids are a million apart), so listings reach it mid-way.
-      tweet.id = std::to_string(std::stoull(artist.x_posts[artist.x_posts.size() / 2]) + 1);
+      std::uint64_t id = std::stoull(artist.x_posts[artist.x_posts.size() / 2]) + 1;
+      while (std::find(artist.x_posts.begin(), artist.x_posts.end(), std::to_string(id)) != artist.x_posts.end()) ++id;
+      tweet.id = std::to_string(id);
     }
     drawing.post_id = x.add_tweet(tweet);
     drawing.platform = "x";
@@ -117,11 +152,10 @@ Illustration PipelineWorld::add_illustration(Artist& artist, const IllustrationS
     drawing.account_id = artist.bluesky_did;
     artist.bluesky_posts.push_back(drawing.post_id);
   }
-  return drawing;
 }
 
 std::string PipelineWorld::plugins_toml() const {
-  return sites.toml() +
+  return sites.toml() + "pixiv.image_base_url = \"" + pixiv_image_base() + "\"\n" +
          "\n[plugins.sources]\n"
          "x.api_base_url = \"" + x.base_url() + "\"\n"
          "x.token_env = \"" + kXTokenEnv + "\"\n"

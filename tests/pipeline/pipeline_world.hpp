@@ -118,6 +118,12 @@ public:
   // on Bluesky, it is the artist's newest post.
   Illustration add_illustration(Artist& artist, PostedOn where);
   Illustration add_illustration(Artist& artist, const IllustrationSpec& spec);
+  // A Pixiv artwork of `artist` (a Pixiv user whose profile links to the artist's X account and
+  // whose bio names the Bluesky account), its images on the world's Pixiv image host, which
+  // refuses requests without Pixiv's Referer. Posted like add_illustration.
+  Illustration add_pixiv_illustration(Artist& artist, PostedOn where);
+  // The Pixiv image host's base (pixiv.image_base_url).
+  [[nodiscard]] std::string pixiv_image_base() const { return images.base_url() + "/pximg"; }
   // A DeviantArt artwork of `artist` whose preload and oEmbed images are these URLs.
   std::string add_artwork(Artist& artist, const std::string& image_url, const std::string& oembed_image_url,
                           const std::string& published = "");
@@ -128,7 +134,11 @@ public:
   [[nodiscard]] std::string plugins_toml() const;
 
 private:
+  // The re-encoded copy of `seed`'s picture posted where `where` says; fills the post fields.
+  void post_illustration(Artist& artist, Illustration& drawing, const IllustrationSpec& spec);
+
   std::uint32_t next_seed_ = 900'000;
+  int next_pixiv_id_ = 90'000'001;
   std::uint64_t next_x_id_ = 1001;
 };
 
