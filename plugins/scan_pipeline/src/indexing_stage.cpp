@@ -101,7 +101,9 @@ private:
 
   void index(const shm::PostToIndex& post) {
     try {
-      if (!post.force_index && (db_.has_post(post.platform, post.post_id) || taken_by_another_worker(post))) {
+      // Slots first: a worker clears its slot only after committing, so a post is either still
+      // declared by the other worker or already stored when has_post looks.
+      if (!post.force_index && (taken_by_another_worker(post) || db_.has_post(post.platform, post.post_id))) {
         if (post.was_failed_post && db_.has_post(post.platform, post.post_id)) {
           db_.delete_retry(post.platform, post.post_id);
         }

@@ -298,19 +298,30 @@ TEST_F(ScanPipelineThreads, AListingErrorFailsTheScanAndSavesNoCursor) {
   rig.x.inject(Fault{"/2/users/1001/tweets", Fault::Mode::Answer, 401,
                      R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})",
                      "application/json", {}, 1});
+  // Step A's search answers only once step B failed, so its listing completes after the failure.
+  std::atomic<bool> failed{false};
+  rig.api.routes().set_pre_routing_handler([&](const httplib::Request& req, httplib::Response&) {
+    if (req.path.rfind("/2/tweets/search", 0) == 0) eventually([&] { return failed.load(); }, 30s);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   auto d = rig.start(short_name(), false);
   ASSERT_TRUE(d);
   ASSERT_EQ(d->ctl("scan x:artist"), "new scan of x:artist (ID 1001) queued\n");
+  ASSERT_TRUE(eventually([&] {
+    auto scan = scan_of(*d, "x", "1001");
+    return scan && scan->has_failed;
+  })) << d->log();
+  failed = true;
   ASSERT_TRUE(scan_settled(*d, "x", "1001")) << d->log();
-  EXPECT_TRUE(scan_of(*d, "x", "1001")->has_failed);
   ASSERT_TRUE(eventually([&] { return !d->error_log("stepB_list_timeline").empty(); }));
   EXPECT_NE(d->error_log("stepB_list_timeline").find("401"), std::string::npos) << d->error_log("stepB_list_timeline");
   // Step A's listing is indexed (nothing listed is lost), but no cursor of a failed scan is saved.
   db::Database db = open_database(*d);
   EXPECT_TRUE(eventually([&] { return db.count_posts("x") == 5; }));
+  EXPECT_TRUE(eventually([&] { return d->log().find("failed: its search cursor is not saved") != std::string::npos; }))
+      << d->log();
   auto account = db.account("x", "1001");
   EXPECT_FALSE(account && (account->search_cursor || account->timeline_cursor));
-  EXPECT_NE(d->log().find("failed: its search cursor is not saved"), std::string::npos) << d->log();
 }
 
 TEST_F(ScanPipelineThreads, ANormalScanLaunchedAgainWithPriorityOvertakesTheOthers) {
