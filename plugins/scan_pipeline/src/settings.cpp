@@ -11,35 +11,35 @@ bool Settings::blocklisted(std::string_view platform, std::string_view account_i
 void declare_config_keys(Registry& registry) {
   using K = ConfigKey;
   registry.add_config_key(K::strings("blocklist", {},
-                                     "accounts never scanned, as \"platform:account_id\" (\"x:2244994945\"); their scans "
+                                     "Accounts never scanned, as \"platform:account_id\" (\"x:2244994945\"); their scans "
                                      "end as blocklisted without contacting the platform."));
   registry.add_config_key(K::integer("pop_timeout_ms", 1000, 10, 60000,
-                                     "how long steps A, B and C wait on an empty queue before checking the stop flag."));
+                                     "How long steps A, B and C wait on an empty queue before checking the stop flag."));
   registry.add_config_key(K::integer("queue_full_wait_s", 600, 1, 86400,
-                                     "how long a listing waits for room in a full step C queue before the scan fails."));
+                                     "How long a listing waits for room in a full step C queue before the scan fails."));
   registry.add_config_key(K::integer("cursor_wait_max_s", 3600, 1, 604800,
-                                     "longest wait at a cursor instruction for the posts listed before it to be "
+                                     "Longest wait at a cursor instruction for the posts listed before it to be "
                                      "committed; past it the cursor is not saved (the next scan lists them again)."));
   registry.add_config_key(K::integer("image.max_bytes", 20971520, 1024, 1073741824,
-                                     "largest image downloaded, bytes; the answer must announce its Content-Length."));
-  registry.add_config_key(K::integer("image.timeout_s", 60, 1, 600, "read timeout of one image download, seconds."));
+                                     "Largest image downloaded, bytes; the answer must announce its Content-Length."));
+  registry.add_config_key(K::integer("image.timeout_s", 60, 1, 600, "Read timeout of one image download, seconds."));
   registry.add_config_key(K::integer("image.bad_gateway_retries", 3, 0, 100,
-                                     "retries of an image answered 502 before the post is kept for a later retry."));
+                                     "Retries of an image answered 502 before the post is kept for a later retry."));
   registry.add_config_key(K::integer("image.bad_gateway_wait_min_ms", 8000, 0, 3600000,
-                                     "shortest pause before retrying an image answered 502, milliseconds."));
+                                     "Shortest pause before retrying an image answered 502, milliseconds."));
   registry.add_config_key(K::integer("image.bad_gateway_wait_max_ms", 12000, 0, 3600000,
-                                     "longest pause before retrying an image answered 502, milliseconds."));
+                                     "Longest pause before retrying an image answered 502, milliseconds."));
   registry.add_config_key(K::integer("image.error_retries", 1, 0, 100,
-                                     "retries of an image after another error status, a truncated body or a "
+                                     "Retries of an image after another error status, a truncated body or a "
                                      "connection failure (404, 403 and 500 mean lost: never retried)."));
   registry.add_config_key(K::integer("image.error_wait_min_ms", 8000, 0, 3600000,
-                                     "shortest pause before such a retry, milliseconds."));
+                                     "Shortest pause before such a retry, milliseconds."));
   registry.add_config_key(K::integer("image.error_wait_max_ms", 12000, 0, 3600000,
-                                     "longest pause before such a retry, milliseconds."));
+                                     "Longest pause before such a retry, milliseconds."));
   registry.add_config_key(K::integer("image.decode_retries", 1, 0, 100,
-                                     "new downloads of an image that could not be decoded or is too big."));
+                                     "New downloads of an image that could not be decoded or is too big."));
   registry.add_config_key(K::integer("image.decode_wait_ms", 10000, 0, 3600000,
-                                     "pause before downloading again an image that could not be decoded, milliseconds."));
+                                     "Pause before downloading again an image that could not be decoded, milliseconds."));
 }
 
 namespace {

@@ -118,3 +118,46 @@ TEST_F(ImageDownload, TheSiteHeadersAreSent) {
 
 }  // namespace
 }  // namespace aotf::scan
+
+namespace aotf::scan {
+namespace {
+
+ConfigView config_with(std::map<std::string, ConfigValue> overrides) {
+  Registry registry;
+  declare_config_keys(registry);
+  std::map<std::string, ConfigValue> values;
+  for (const auto& key : registry.config_keys()) values[key.name] = *key.default_value;
+  for (auto& [name, value] : overrides) values[name] = value;
+  return ConfigView("scan_pipeline", values);
+}
+
+TEST(Settings, TheDefaultsAreTheOriginalsDownloadRules) {
+  const Settings s = read_settings(config_with({}));
+  EXPECT_TRUE(s.blocklist.empty());
+  EXPECT_EQ(s.download.max_bytes, 20'971'520u);
+  EXPECT_EQ(s.download.bad_gateway_retries, 3);
+  EXPECT_EQ(s.download.bad_gateway_wait_min, std::chrono::seconds(8));
+  EXPECT_EQ(s.download.bad_gateway_wait_max, std::chrono::seconds(12));
+  EXPECT_EQ(s.download.error_retries, 1);
+  EXPECT_EQ(s.download.decode_wait, std::chrono::seconds(10));
+}
+
+TEST(Settings, ABlocklistEntryNamesPlatformAndAccountId) {
+  const Settings s = read_settings(config_with({{"blocklist", std::vector<std::string>{"x:2244994945", "bluesky:did:plc:a"}}}));
+  EXPECT_TRUE(s.blocklisted("x", "2244994945"));
+  EXPECT_TRUE(s.blocklisted("bluesky", "did:plc:a")) << "a DID keeps its colons";
+  EXPECT_FALSE(s.blocklisted("bluesky", "2244994945"));
+  try {
+    (void)read_settings(config_with({{"blocklist", std::vector<std::string>{"2244994945"}}}));
+    FAIL() << "an entry without platform is refused";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "[plugins.scan_pipeline] blocklist entry \"2244994945\" is not \"platform:account_id\" "
+                           "(for example \"x:2244994945\")");
+  }
+  EXPECT_THROW((void)read_settings(config_with({{"image.error_wait_min_ms", std::int64_t{20}},
+                                                {"image.error_wait_max_ms", std::int64_t{10}}})),
+               ConfigError);
+}
+
+}  // namespace
+}  // namespace aotf::scan
