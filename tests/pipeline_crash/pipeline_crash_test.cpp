@@ -61,12 +61,19 @@ TEST_P(PipelineCrash, AfterAKillAndAnotherScanEveryPostIsStoredOnceWithTheNewest
     d->kill_hard();
     const std::int64_t at_kill = db.count_posts();
     ASSERT_LT(at_kill, kPosts) << "killed in the middle of the scan";
+    const auto left = db.account("x", "1001");
+    EXPECT_FALSE(left && (left->search_cursor || left->timeline_cursor))
+        << "no cursor is saved before every post listed before it is committed";
     ASSERT_TRUE(d->start()) << d->log();
   }
   // The first scan ends (it failed when its step C worker died in the middle of a post), or the
   // daemon restarted without it. Scanning again lists what is missing.
   if (c.only_step_c) {
     ASSERT_TRUE(scan_settled(*d)) << d->log();
+    // Both step C workers were downloading when the container died (every image answer takes
+    // 15 ms): the restarted workers keep the posts they held and fail the scan.
+    EXPECT_NE(d->log().find("restarted after a crash while indexing post"), std::string::npos) << d->log();
+    EXPECT_NE(d->log().find("; the scan of account 1001 fails"), std::string::npos) << d->log();
   }
   const std::string answer = d->ctl("scan x:artist");
   EXPECT_TRUE(answer.rfind("new scan of x:artist (ID 1001) queued", 0) == 0 ||
