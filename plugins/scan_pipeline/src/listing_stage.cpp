@@ -125,6 +125,13 @@ private:
                                                                std::to_string(queued) + " new queued for indexing"
                                                          : std::string("no ") + std::string(to_string(lister)) +
                                                                " lister on this platform"));
+    } catch (const SourceError& e) {
+      scans_.fail(scan.ref);
+      if (e.kind() == SourceError::Kind::Stopped && !ctx_.running()) {
+        ctx_.clear_declaration();  // the daemon stops: nothing to report
+        return;
+      }
+      throw;
     } catch (...) {
       // The scan fails at once: step C will not save a cursor for it, so every post this listing
       // missed is listed again by the next scan. Posts already queued are still indexed.
