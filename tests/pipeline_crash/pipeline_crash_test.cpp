@@ -38,7 +38,7 @@ TEST_P(PipelineCrash, AfterAKillAndAnotherScanEveryPostIsStoredOnceWithTheNewest
   ScanRig rig;
   rig.x.add_account("artist", "1001");
   const std::vector<std::string> ids = rig.add_tweets("1001", kPosts, 2);
-  rig.image_delay_ms = 15;  // long enough to catch the scan in the middle
+  rig.image_delay_ms = 25;  // 80 posts take 2 s or more: the kill points are easy to catch
   auto d = rig.start(std::string(c.name).substr(0, 12), c.multiprocessing);
   ASSERT_TRUE(d);
   ASSERT_EQ(d->ctl("scan x:artist"), "new scan of x:artist (ID 1001) queued\n");
@@ -71,7 +71,7 @@ TEST_P(PipelineCrash, AfterAKillAndAnotherScanEveryPostIsStoredOnceWithTheNewest
   if (c.only_step_c) {
     ASSERT_TRUE(scan_settled(*d)) << d->log();
     // Both step C workers were downloading when the container died (every image answer takes
-    // 15 ms): the restarted workers keep the posts they held and fail the scan.
+    // 25 ms): the restarted workers keep the posts they held and fail the scan.
     EXPECT_NE(d->log().find("restarted after a crash while indexing post"), std::string::npos) << d->log();
     EXPECT_NE(d->log().find("; the scan of account 1001 fails"), std::string::npos) << d->log();
   }
