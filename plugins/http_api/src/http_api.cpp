@@ -491,6 +491,12 @@ void serve(StageContext& ctx, const Settings& settings) {
   // itself; anything longer is refused from its Content-Length before it is read (on_error).
   server.set_payload_max_length(settings.max_body_bytes + 1);
   server.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which would let a second daemon
+  // (or a stale configuration) bind the same port silently and take half of the connections.
+  server.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   api.install(server);
 
   int port = settings.port;

@@ -585,6 +585,22 @@ TEST(HttpApiContract, ASlowClientDoesNotStopTheServerAnsweringOthersNorItsStop) 
   ::close(slow);
 }
 
+TEST(HttpApiContract, APortAnotherDaemonHoldsIsAClearErrorNotASharedSocket) {
+  ApiDaemon first("http_port_first");
+  first.start();
+  Daemon second("http_port_second", false, "[plugins.http_api]\nport = " + std::to_string(first.port()) + "\n");
+  ASSERT_TRUE(second.start()) << second.log();
+  const std::string expected = "cannot listen on 127.0.0.1:" + std::to_string(first.port());
+  EXPECT_TRUE(eventually([&] { return second.error_log("http_server").find(expected) != std::string::npos; }))
+      << second.log();
+  // Every connection still reaches the first daemon.
+  for (int i = 0; i < 10; ++i) {
+    const auto result = first.get("/stats");
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 200);
+  }
+}
+
 // ---- the same API from a container process ---------------------------------------------------
 
 TEST(HttpApiContract, ServesFromAContainerProcessWithMultiprocessing) {
