@@ -260,7 +260,7 @@ TEST_F(ScanPipelineThreads, AResetScanClearsTheSearchCursorBeforeListing) {
   EXPECT_EQ(db.count_posts(), 3) << "posts listed again are not stored twice";
 }
 
-TEST_F(ScanPipelineThreads, UnfoundSuspendedPrivateAndBlocklistedAccountsEndTheirScan) {
+TEST_F(ScanPipelineThreads, UnfoundSuspendedPrivateBlocklistedAndUnsupportedAccountsEndTheirScan) {
   rig.x.add_account("banned", "2002", fixtures::XFixture::UserState::suspended);
   rig.x.add_account("secret", "2003", fixtures::XFixture::UserState::protected_account);
   rig.x.add_account("listed", "2004");
@@ -288,6 +288,13 @@ TEST_F(ScanPipelineThreads, UnfoundSuspendedPrivateAndBlocklistedAccountsEndThei
   EXPECT_EQ(rig.api.count("/2/users/2004/tweets"), 0u) << "a blocklisted account is never listed";
   EXPECT_EQ(open_database(*d).count_posts(), 0);
   EXPECT_NE(d->log().find("@ghost (x 2001) cannot be listed: not found; the scan ends"), std::string::npos) << d->log();
+  // A platform no loaded plugin provides: the scan fails, and the log says how to fix it.
+  launch(*d, "mastodon", "77", "someone");
+  ASSERT_TRUE(scan_settled(*d, "mastodon", "77", 30s)) << d->log();
+  EXPECT_TRUE(scan_of(*d, "mastodon", "77")->has_failed);
+  EXPECT_NE(d->log().find("cannot scan @someone (mastodon 77): no source for platform \"mastodon\" is loaded or enabled"),
+            std::string::npos)
+      << d->log();
   auto segment = shm::Segment::attach(d->instance());
   EXPECT_EQ(shm::pipeline_counts(*segment).processing_scan, 0u) << "every scan ended";
 }
