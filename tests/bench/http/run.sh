@@ -90,7 +90,7 @@ open(f"{work}/query.json", "wb").write(body)
 open(f"{work}/stats.json", "wb").write(call("/stats"))
 PY
 
-# wrk run → "requests_per_s p99_ms non_2xx errors"
+# wrk run → "requests_per_s p99_ms non_2xx errors timeouts" (errors: connect, read, write)
 measure() {  # url
   wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/distinct_addresses.lua" "$1" > "$work/wrk.out" 2>&1 || {
     cat "$work/wrk.out" >&2
@@ -101,8 +101,8 @@ measure() {  # url
     $1 == "99%" { v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v)
                   p99 = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : (unit == "m") ? v * 60000 : v }
     /Non-2xx or 3xx responses:/ { bad = $5 }
-    /Socket errors:/ { errors = $4 + $6 + $8 + $10 }
-    END { printf "%s %.3f %d %d\n", rps + 0, p99 + 0, bad + 0, errors + 0 }
+    /Socket errors:/ { errors = $4 + $6 + $8; timeouts = $10 }
+    END { printf "%s %.3f %d %d %d\n", rps + 0, p99 + 0, bad + 0, errors + 0, timeouts + 0 }
   ' "$work/wrk.out"
 }
 
@@ -117,14 +117,17 @@ start_ceiling() {  # body file; sets cport
 echo "HTTP API, wrk -t2 -c$connections -d${seconds}s, distinct X-Forwarded-For per request, $(nproc) cores"
 status=0
 report() {  # name, aotfd result, ceiling result, body file
-  read -r a_rps a_p99 a_bad a_err <<< "$2"
-  read -r c_rps c_p99 c_bad c_err <<< "$3"
+  read -r a_rps a_p99 a_bad a_err a_timeouts <<< "$2"
+  read -r c_rps c_p99 c_bad c_err c_timeouts <<< "$3"
   ratio=$(awk -v a="$a_rps" -v c="$c_rps" 'BEGIN { printf "%.0f", (c > 0 ? 100 * a / c : 0) }')
   printf '%-22s aotfd %9.0f req/s  p99 %7.2f ms | ceiling %9.0f req/s  p99 %7.2f ms | %3s%% of the ceiling (goal >= 70%%), %d-byte answers\n' \
     "$1" "$a_rps" "$a_p99" "$c_rps" "$c_p99" "$ratio" "$(wc -c < "$4")"
   if ((a_bad + c_bad > 0 || a_err + c_err > 0)); then
     echo "  non-2xx answers: aotfd $a_bad, ceiling $c_bad; socket errors: aotfd $a_err, ceiling $c_err" >&2
     status=1
+  fi
+  if ((a_timeouts + c_timeouts > 0)); then
+    echo "  answers slower than wrk's 2 s timeout: aotfd $a_timeouts, ceiling $c_timeouts" >&2
   fi
   if awk -v a="$a_rps" -v c="$c_rps" 'BEGIN { exit !(a <= 0 || c <= 0) }'; then status=1; fi
 }
