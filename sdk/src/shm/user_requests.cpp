@@ -607,6 +607,23 @@ std::uint32_t UserRequests::unfinished_of(std::string_view ip) {
   return u.ip_unfinished(ip);
 }
 
+std::vector<UserRequests::Census> UserRequests::census() {
+  std::vector<Census> out;
+  Users u(segment_);
+  auto lock = u.lock();
+  for (std::uint32_t i = 0; i < u.capacity; ++i) {
+    if (u.hashes[i] == 0) continue;
+    const UserRecord& r = u.records[i];
+    const Census key{r.is_direct != 0, static_cast<UserStatus>(r.status), static_cast<UserError>(r.error), 0};
+    auto it = std::find_if(out.begin(), out.end(), [&](const Census& c) {
+      return c.is_direct == key.is_direct && c.status == key.status && c.error == key.error;
+    });
+    if (it == out.end()) it = out.insert(out.end(), key);
+    ++it->count;
+  }
+  return out;
+}
+
 RobustMutex& UserRequests::step2_first_visit_mutex() noexcept { return segment_.pipelines().step2_mutex; }
 
 }  // namespace aotf::shm

@@ -50,6 +50,27 @@ TEST(UserRequests, LaunchQueuesANewRequestAndReturnsTheSameOneAfterwards) {
   EXPECT_EQ(pipeline_counts(*segment).processing_user, 1u);
 }
 
+TEST(UserRequests, CensusCountsTheRequestsInMemoryByKindStatusAndError) {
+  auto segment = make_segment();
+  UserRequests users(*segment);
+  (void)users.launch("https://art.example/1", "10.0.0.1", kLimit, kNow);
+  (void)users.launch("https://art.example/2", "10.0.0.2", kLimit, kNow);
+  const auto failed = users.launch("https://art.example/3", "10.0.0.3", kLimit, kNow);
+  EXPECT_TRUE(users.fail(failed.request.ref, UserError::NotAnUrl, kNow));
+  (void)users.launch_direct("0123456789abcdef0123456789abcdef", "", "10.0.0.4", kLimit, kNow);
+  auto census = users.census();
+  const auto count = [&](bool direct, UserStatus status, UserError error) -> std::size_t {
+    for (const auto& c : census) {
+      if (c.is_direct == direct && c.status == status && c.error == error) return c.count;
+    }
+    return 0;
+  };
+  EXPECT_EQ(census.size(), 3u);
+  EXPECT_EQ(count(false, UserStatus::WaitLinkFinder, UserError::None), 2u);
+  EXPECT_EQ(count(false, UserStatus::End, UserError::NotAnUrl), 1u);
+  EXPECT_EQ(count(true, UserStatus::WaitReverseSearch, UserError::None), 1u);
+}
+
 TEST(UserRequests, PerIpLimitRefusesWithoutStoringAndTheBypassListPasses) {
   auto segment = make_segment();
   UserRequests users(*segment);

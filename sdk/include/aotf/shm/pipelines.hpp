@@ -217,6 +217,16 @@ public:
   // Unfinished requests counted for `ip` (0 when none).
   [[nodiscard]] std::uint32_t unfinished_of(std::string_view ip);
 
+  // The requests in memory counted by kind, status and error (one pass under the table's lock;
+  // /metrics uses it). Only the combinations present are listed.
+  struct Census {
+    bool is_direct = false;
+    UserStatus status = UserStatus::Null;
+    UserError error = UserError::None;
+    std::size_t count = 0;
+  };
+  [[nodiscard]] std::vector<Census> census();
+
   // Guards step 2's first visit (launching scans) across every step 2 worker of every process.
   [[nodiscard]] RobustMutex& step2_first_visit_mutex() noexcept;
 
