@@ -400,6 +400,7 @@ private:
     input.series = ctx_.segment().metrics();
     input.processes = ctx_.segment().processes();
     input.workers = ctx_.segment().workers();
+    input.user_census = shm::UserRequests(ctx_.segment()).census();
     input.http_requests = answered_.load(std::memory_order_relaxed);
     input.http_rate_limited = rate_limited_.load(std::memory_order_relaxed);
     res.status = 200;

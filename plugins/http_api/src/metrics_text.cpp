@@ -84,6 +84,15 @@ std::string metrics_text(const MetricsInput& input) {
   w.sample("aotfd_requests_in_memory", "kind=\"user\"", static_cast<double>(c.user_in_memory));
   w.sample("aotfd_requests_in_memory", "kind=\"direct\"", static_cast<double>(c.direct_in_memory));
   w.sample("aotfd_requests_in_memory", "kind=\"scan\"", static_cast<double>(c.scan_in_memory));
+  w.family("aotfd_user_requests", "gauge", "User requests in memory by kind, status and error (none: \"\").");
+  for (const auto& c : input.user_census) {
+    const std::string_view status = shm::to_string(c.status);
+    w.sample("aotfd_user_requests",
+             std::string("kind=\"") + (c.is_direct ? "direct" : "user") + "\",status=\"" +
+                 label_value(status.empty() ? "NULL" : status) + "\",error=\"" + label_value(shm::to_string(c.error)) +
+                 "\"",
+             static_cast<double>(c.count));
+  }
   w.family("aotfd_ip_addresses_with_unfinished_requests", "gauge", "Addresses counted by the per-IP limit.");
   w.sample("aotfd_ip_addresses_with_unfinished_requests", "", static_cast<double>(c.ip_counters));
   w.family("aotfd_rate_limiter_entries", "gauge", "Addresses remembered by the HTTP rate limiter.");

@@ -14,6 +14,7 @@ struct MetricsInput {
   std::vector<shm::Segment::MetricInfo> series;    // stage timings (sum and count)
   std::vector<shm::Segment::ProcessInfo> processes;
   std::vector<shm::Segment::WorkerInfo> workers;
+  std::vector<shm::UserRequests::Census> user_census;  // user requests by kind, status and error
   std::uint64_t http_requests = 0;                 // answered by this server since it started
   std::uint64_t http_rate_limited = 0;
 };

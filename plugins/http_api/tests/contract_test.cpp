@@ -488,6 +488,8 @@ TEST(HttpApiContract, MetricsAreParseablePrometheusText) {
   EXPECT_TRUE(seen.count("aotfd_user_queue_size{step=\"1\"}"));
   EXPECT_NE(result->body.find("aotfd_user_queue_size{step=\"1\"} 1\n"), std::string::npos) << result->body;
   EXPECT_NE(result->body.find("aotfd_processing_requests{kind=\"user\"} 1\n"), std::string::npos);
+  EXPECT_NE(result->body.find("aotfd_user_requests{kind=\"user\",status=\"WAIT_LINK_FINDER\",error=\"\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(result->body.find("aotfd_stage_seconds_count{series=\"beat.fault_worker_th1\"}"), std::string::npos);
   EXPECT_TRUE(seen.count("aotfd_segment_refusals_total"));
 }

@@ -88,12 +88,17 @@ TEST(MetricsText, EscapesLabelsAndWritesSumAndCount) {
   input.counts.user_queue[0] = 3;
   input.series = {{"step3.search \"x\"\n", 4, 1.5}};
   input.processes = {{123, "step3", shm::ProcessState::Quarantined, 7}};
+  input.user_census = {{false, shm::UserStatus::End, shm::UserError::NotAnUrl, 2},
+                       {true, shm::UserStatus::WaitReverseSearch, shm::UserError::None, 1}};
   const std::string text = metrics_text(input);
   EXPECT_NE(text.find("aotfd_user_queue_size{step=\"1\"} 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("aotfd_stage_seconds_sum{series=\"step3.search \\\"x\\\"\\n\"} 1.5\n"), std::string::npos) << text;
   EXPECT_NE(text.find("aotfd_stage_seconds_count{series=\"step3.search \\\"x\\\"\\n\"} 4\n"), std::string::npos);
   EXPECT_NE(text.find("aotfd_container_restarts_total{container=\"step3\"} 7\n"), std::string::npos);
   EXPECT_NE(text.find("aotfd_container_up{container=\"step3\",state=\"quarantined\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("aotfd_user_requests{kind=\"user\",status=\"END\",error=\"NOT_AN_URL\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("aotfd_user_requests{kind=\"direct\",status=\"WAIT_IMAGE_REVERSE_SEARCH\",error=\"\"} 1\n"),
+            std::string::npos);
 }
 
 }  // namespace
