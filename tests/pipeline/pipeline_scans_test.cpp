@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <functional>
 #include <map>
 #include <thread>
@@ -188,6 +190,56 @@ TEST_P(Pipeline, APixivArtworkIsFoundWithTheRefererItsImageHostWants) {
       with_referer |= r.headers.count("Referer") && r.headers.find("Referer")->second == world.sites.base("pixiv") + "/";
   }
   EXPECT_TRUE(with_referer) << "no download of the original with the Referer";
+}
+
+// --- a stop in the middle of a first scan -------------------------------------------------------
+
+TEST_P(Pipeline, AStopInTheMiddleOfAScanLosesNothingOnceRestarted) {
+  PipelineWorld world;
+  Artist artist = world.add_artist({"resume", 150, 0});
+  const Illustration drawing = world.add_illustration(artist, PostedOn::X);
+  // The first timeline page answers after 8 s: the daemon is stopped while step B waits for it.
+  fixtures::Fault slow;
+  slow.path_prefix = "/2/users/" + artist.x_id + "/tweets";
+  slow.mode = fixtures::Fault::Mode::Delay;
+  slow.delay_ms = 8000;
+  world.x.inject(slow);
+  // Seen when the request arrives (requests() records it only once answered).
+  auto asked = std::make_shared<std::atomic<bool>>(false);
+  world.x_server.routes().set_pre_routing_handler([asked, path = slow.path_prefix](const httplib::Request& req,
+                                                                                  httplib::Response&) {
+    if (req.path == path) asked->store(true);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  PipelineDaemon daemon(short_name(), world, options());
+  ASSERT_TRUE(daemon.start()) << daemon.log();
+  EXPECT_EQ(daemon.query(drawing.url).status, 0);
+  ASSERT_TRUE(eventually([&] { return asked->load(); }, 6s)) << "the timeline listing never started\n" << daemon.log();
+  const auto scan = daemon.scan("x", artist.x_id);
+  ASSERT_TRUE(scan && !scan->finished_timeline);
+  EXPECT_EQ(daemon.stop(), 0) << daemon.log();
+  {
+    db::Database database(daemon.database_file());
+    const auto account = database.account("x", artist.x_id);
+    EXPECT_FALSE(account && account->timeline_cursor) << "a timeline cursor saved before its listing was indexed";
+  }
+
+  // Started again: the request is asked again, the account is still a first scan, and the
+  // illustration is found.
+  ASSERT_TRUE(daemon.start()) << daemon.log();
+  const QueryAnswer answer = daemon.wait_for_end(drawing.url, 120s);
+  ASSERT_TRUE(answer.ended()) << context(daemon, answer);
+  EXPECT_EQ(answer.error, "none") << context(daemon, answer);
+  ASSERT_FALSE(answer.posts.empty()) << context(daemon, answer);
+  EXPECT_EQ(answer.posts[0].post_id, drawing.post_id) << answer.text;
+  const auto request = daemon.user_request(drawing.url);
+  ASSERT_TRUE(request.has_value());
+  EXPECT_TRUE(request->has_first_time_scan) << "the interrupted scan saved a cursor it had not earned";
+  db::Database database(daemon.database_file());
+  EXPECT_EQ(database.count_posts("x"), static_cast<std::int64_t>(artist.x_posts.size()));
+  const auto account = database.account("x", artist.x_id);
+  ASSERT_TRUE(account && account->timeline_cursor);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, Pipeline, testing::Values(false, true),

@@ -258,16 +258,22 @@ PipelineDaemon::~PipelineDaemon() {
 }
 
 bool PipelineDaemon::start(std::chrono::milliseconds timeout) {
+  if (alive()) return true;
+  // A restart appends to the same log: look for the new start after what is there.
+  const std::size_t logged = log().size();
+  segment_.reset();
+  exited_ = false;
   pid_ = ::fork();
   if (pid_ == 0) {
     ::setenv(PipelineWorld::kXTokenEnv, x_token_.c_str(), 1);
     const std::string log_file = (dir_ / "daemon.log").string();
-    if (std::freopen(log_file.c_str(), "w", stderr) == nullptr) ::_exit(126);
+    if (std::freopen(log_file.c_str(), "a", stderr) == nullptr) ::_exit(126);
     if (std::freopen("/dev/null", "r", stdin) == nullptr) ::_exit(126);
     ::execl(AOTFD_BINARY, AOTFD_BINARY, "--config", config_.c_str(), "run", static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  return eventually([&] { return log().find("running with") != std::string::npos || !alive(); }, timeout) && alive();
+  return eventually([&] { return log().find("running with", logged) != std::string::npos || !alive(); }, timeout) &&
+         alive();
 }
 
 int PipelineDaemon::stop(std::chrono::milliseconds timeout) {

@@ -176,7 +176,8 @@ public:
   PipelineDaemon(const PipelineDaemon&) = delete;
   PipelineDaemon& operator=(const PipelineDaemon&) = delete;
 
-  // Starts aotfd and waits until it says it is running (false: it exited or never said so).
+  // Starts aotfd and waits until it says it is running (false: it exited or never said so). After
+  // stop(), starts it again on the same folder, database and config (the log is appended to).
   bool start(std::chrono::milliseconds timeout = 60s);
   // SIGTERM and wait; the exit status, or -1 if it did not exit in time (then it is killed).
   int stop(std::chrono::milliseconds timeout = 30s);
