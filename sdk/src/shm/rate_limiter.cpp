@@ -1,6 +1,10 @@
 // The HTTP rate limiter: IP → time of its last accepted request, under
 // PipelineState::limiter_mutex. An entry is published by writing its hash last; the repair drops
 // entries whose hash does not match their address and recounts.
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "aotf/shm/pipelines.hpp"
 #include "pipeline_records.hpp"
 
@@ -31,6 +35,24 @@ struct Limiter {
   }
 };
 
+// Frees the oldest quarter of a full table at once (at least one entry), so a flood of new
+// addresses pays for one pass over the records every capacity/4 insertions rather than on each.
+// Returns a freed slot.
+std::uint32_t evict_oldest(Limiter& l) {
+  std::vector<std::pair<std::int64_t, std::uint32_t>> by_age;
+  by_age.reserve(l.capacity);
+  for (std::uint32_t i = 0; i < l.capacity; ++i) {
+    if (l.hashes[i] != 0) by_age.emplace_back(l.records[i].last_ms, i);
+  }
+  const std::size_t evicted = std::max<std::size_t>(1, by_age.size() / 4);
+  std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(evicted - 1), by_age.end());
+  for (std::size_t k = 0; k < evicted; ++k) {
+    l.hashes[by_age[k].second] = 0;
+    --l.s.limiter_count;
+  }
+  return by_age.front().second;
+}
+
 }  // namespace
 
 namespace detail {
@@ -59,32 +81,29 @@ bool RateLimiter::allow(std::string_view ip, std::int64_t now, std::int64_t inte
   const std::uint64_t h = detail::key_hash(key, {}, kLimiterSalt);
   Limiter l(segment_);
   auto lock = l.lock();
-  std::optional<std::uint32_t> free, oldest;
+  if (l.capacity == 0) return true;  // no capacity at all: limiting is off
+  // Only the hashes are scanned (8 bytes per entry, in order); a record is read when its hash
+  // matches. Reading every record on every call made this lock the HTTP server's bottleneck.
+  std::optional<std::uint32_t> free;
   for (std::uint32_t i = 0; i < l.capacity; ++i) {
-    if (l.hashes[i] == 0) {
+    const std::uint64_t hi = l.hashes[i];
+    if (hi == 0) {
       if (!free) free = i;
       continue;
     }
+    if (hi != h) continue;
     LimiterRecord& r = l.records[i];
-    if (l.hashes[i] == h && key == r.ip) {
+    if (key == r.ip) {
       if (now - r.last_ms > interval_ms) {
         r.last_ms = now;
         return true;
       }
       return false;
     }
-    if (!oldest || r.last_ms < l.records[*oldest].last_ms) oldest = i;
   }
-  std::uint32_t slot = 0;
-  if (free) {
-    slot = *free;
-    ++l.s.limiter_count;
-  } else if (oldest) {
-    slot = *oldest;  // full: the address seen longest ago makes room
-    l.hashes[slot] = 0;
-  } else {
-    return true;  // no capacity at all: limiting is off
-  }
+  if (!free) free = evict_oldest(l);  // full: the addresses seen longest ago make room
+  const std::uint32_t slot = *free;
+  ++l.s.limiter_count;
   detail::put(l.records[slot].ip, key);
   l.records[slot].last_ms = now;
   detail::crash_point(fault_injection::CrashPoint::LimiterInsertBeforePublish);

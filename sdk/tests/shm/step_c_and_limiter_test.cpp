@@ -214,7 +214,9 @@ TEST(RateLimiter, AFloodOfAddressesEvictsTheOldestInsteadOfDenyingService) {
   RateLimiter limiter(*segment);
   EXPECT_TRUE(limiter.allow("10.0.0.1", 1000));
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(limiter.allow("192.0.2." + std::to_string(i), 1000 + i));
-  EXPECT_EQ(limiter.size(), 8u);
+  // A full table frees its oldest quarter at once: between 6 and 8 entries at any time.
+  EXPECT_GE(limiter.size(), 6u);
+  EXPECT_LE(limiter.size(), 8u);
   EXPECT_TRUE(limiter.allow("198.51.100.1", 1200)) << "a new address still gets in";
   EXPECT_FALSE(limiter.allow("192.0.2.99", 1200)) << "recent addresses are still limited";
   EXPECT_TRUE(limiter.allow("10.0.0.1", 1200)) << "the oldest was evicted";

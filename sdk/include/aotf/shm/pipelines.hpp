@@ -403,7 +403,7 @@ class BOOST_SYMBOL_VISIBLE RateLimiter {
 public:
   explicit RateLimiter(Segment& segment) noexcept : segment_(segment) {}
   // True (and remembers `now`) when more than `interval_ms` passed since the last accepted
-  // request of `ip`; refusals do not move that time. A full table evicts the oldest entry, so a
+  // request of `ip`; refusals do not move that time. A full table evicts its oldest quarter, so a
   // flood of distinct addresses cannot deny service to the others.
   [[nodiscard]] bool allow(std::string_view ip, std::int64_t now = wall_ms(), std::int64_t interval_ms = 1000);
   // Forgets every address (maintenance, every 10 minutes).
