@@ -198,11 +198,11 @@ TEST_P(Pipeline, AStopInTheMiddleOfAScanLosesNothingOnceRestarted) {
   PipelineWorld world;
   Artist artist = world.add_artist({"resume", 150, 0});
   const Illustration drawing = world.add_illustration(artist, PostedOn::X);
-  // The first timeline page answers after 8 s: the daemon is stopped while step B waits for it.
+  // The first timeline page answers after 5 s: the daemon is stopped while step B waits for it.
   fixtures::Fault slow;
   slow.path_prefix = "/2/users/" + artist.x_id + "/tweets";
   slow.mode = fixtures::Fault::Mode::Delay;
-  slow.delay_ms = 8000;
+  slow.delay_ms = 5000;
   world.x.inject(slow);
   // Seen when the request arrives (requests() records it only once answered).
   auto asked = std::make_shared<std::atomic<bool>>(false);
