@@ -35,22 +35,60 @@ struct Limiter {
   }
 };
 
-// Frees the oldest quarter of a full table at once (at least one entry), so a flood of new
-// addresses pays for one pass over the records every capacity/4 insertions rather than on each.
-// Returns a freed slot.
-std::uint32_t evict_oldest(Limiter& l) {
+// The table is open addressing with linear probing from hash % capacity, kept at most 3/4 full
+// so probes stay short. Entries are only ever removed all at once (eviction, repair, clear), each
+// time followed by rebuild(), so a probe chain never has a hole.
+struct Probe {
+  std::optional<std::uint32_t> found;  // the key's slot
+  std::optional<std::uint32_t> empty;  // else the empty slot where it goes (none: table full)
+};
+
+Probe probe(Limiter& l, std::string_view key, std::uint64_t h) {
+  std::uint32_t i = static_cast<std::uint32_t>(h % l.capacity);
+  for (std::uint32_t n = 0; n < l.capacity; ++n) {
+    const std::uint64_t hi = l.hashes[i];
+    if (hi == 0) return {std::nullopt, i};
+    if (hi == h && key == l.records[i].ip) return {i, std::nullopt};
+    i = i + 1 == l.capacity ? 0 : i + 1;
+  }
+  return {};
+}
+
+// Puts every remaining entry back at its probe position. A process killed half way loses some
+// addresses (they may send one request early), never the table's consistency: each entry is
+// published by its hash, written last.
+void rebuild(Limiter& l) {
+  std::vector<std::pair<std::string, std::int64_t>> entries;
+  for (std::uint32_t i = 0; i < l.capacity; ++i) {
+    if (l.hashes[i] != 0) entries.emplace_back(l.records[i].ip, l.records[i].last_ms);
+  }
+  for (std::uint32_t i = 0; i < l.capacity; ++i) l.hashes[i] = 0;
+  l.s.limiter_count = 0;
+  for (const auto& [ip, last_ms] : entries) {
+    const std::uint64_t h = detail::key_hash(ip, {}, kLimiterSalt);
+    const Probe p = probe(l, ip, h);
+    if (!p.empty) break;
+    detail::put(l.records[*p.empty].ip, ip);
+    l.records[*p.empty].last_ms = last_ms;
+    detail::publication_point();
+    l.hashes[*p.empty] = h;
+    ++l.s.limiter_count;
+  }
+}
+
+// Frees the oldest quarter of the entries at once (at least one), so a flood of new addresses
+// pays for one pass over the table every capacity/4 insertions rather than on each.
+void evict_oldest(Limiter& l) {
   std::vector<std::pair<std::int64_t, std::uint32_t>> by_age;
   by_age.reserve(l.capacity);
   for (std::uint32_t i = 0; i < l.capacity; ++i) {
     if (l.hashes[i] != 0) by_age.emplace_back(l.records[i].last_ms, i);
   }
+  if (by_age.empty()) return;
   const std::size_t evicted = std::max<std::size_t>(1, by_age.size() / 4);
   std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(evicted - 1), by_age.end());
-  for (std::size_t k = 0; k < evicted; ++k) {
-    l.hashes[by_age[k].second] = 0;
-    --l.s.limiter_count;
-  }
-  return by_age.front().second;
+  for (std::size_t k = 0; k < evicted; ++k) l.hashes[by_age[k].second] = 0;
+  rebuild(l);
 }
 
 }  // namespace
@@ -69,6 +107,7 @@ void repair_limiter(Segment& segment) {
       ++l.s.limiter_count;
     }
   }
+  rebuild(l);  // dropped entries left holes in probe chains
 }
 
 }  // namespace detail
@@ -82,27 +121,22 @@ bool RateLimiter::allow(std::string_view ip, std::int64_t now, std::int64_t inte
   Limiter l(segment_);
   auto lock = l.lock();
   if (l.capacity == 0) return true;  // no capacity at all: limiting is off
-  // Only the hashes are scanned (8 bytes per entry, in order); a record is read when its hash
-  // matches. Reading every record on every call made this lock the HTTP server's bottleneck.
-  std::optional<std::uint32_t> free;
-  for (std::uint32_t i = 0; i < l.capacity; ++i) {
-    const std::uint64_t hi = l.hashes[i];
-    if (hi == 0) {
-      if (!free) free = i;
-      continue;
+  Probe p = probe(l, key, h);
+  if (p.found) {
+    LimiterRecord& r = l.records[*p.found];
+    if (now - r.last_ms > interval_ms) {
+      r.last_ms = now;
+      return true;
     }
-    if (hi != h) continue;
-    LimiterRecord& r = l.records[i];
-    if (key == r.ip) {
-      if (now - r.last_ms > interval_ms) {
-        r.last_ms = now;
-        return true;
-      }
-      return false;
-    }
+    return false;
   }
-  if (!free) free = evict_oldest(l);  // full: the addresses seen longest ago make room
-  const std::uint32_t slot = *free;
+  // At most 3/4 full: the addresses seen longest ago make room for a flood of new ones.
+  if (l.s.limiter_count + 1 > std::max<std::uint32_t>(1, l.capacity / 4 * 3)) {
+    evict_oldest(l);
+    p = probe(l, key, h);
+  }
+  if (!p.empty) return true;  // cannot happen after an eviction; never refuse for lack of room
+  const std::uint32_t slot = *p.empty;
   ++l.s.limiter_count;
   detail::put(l.records[slot].ip, key);
   l.records[slot].last_ms = now;

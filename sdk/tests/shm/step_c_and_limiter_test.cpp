@@ -214,12 +214,26 @@ TEST(RateLimiter, AFloodOfAddressesEvictsTheOldestInsteadOfDenyingService) {
   RateLimiter limiter(*segment);
   EXPECT_TRUE(limiter.allow("10.0.0.1", 1000));
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(limiter.allow("192.0.2." + std::to_string(i), 1000 + i));
-  // A full table frees its oldest quarter at once: between 6 and 8 entries at any time.
-  EXPECT_GE(limiter.size(), 6u);
-  EXPECT_LE(limiter.size(), 8u);
+  // The table holds at most 3/4 of its capacity and frees its oldest quarter at once.
+  EXPECT_GE(limiter.size(), 4u);
+  EXPECT_LE(limiter.size(), 6u);
   EXPECT_TRUE(limiter.allow("198.51.100.1", 1200)) << "a new address still gets in";
   EXPECT_FALSE(limiter.allow("192.0.2.99", 1200)) << "recent addresses are still limited";
   EXPECT_TRUE(limiter.allow("10.0.0.1", 1200)) << "the oldest was evicted";
+}
+
+TEST(RateLimiter, RecentAddressesStayLimitedThroughEvictions) {
+  auto c = test::small_capacities();
+  c.ip_addresses = 64;
+  auto segment = make_segment(c);
+  RateLimiter limiter(*segment);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(limiter.allow("10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250), i));
+  EXPECT_LE(limiter.size(), 48u);
+  // The newest 36 (3/4 of 48) always survive an eviction and are found again.
+  for (int i = 1000 - 36; i < 1000; ++i) {
+    EXPECT_FALSE(limiter.allow("10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250), 1000)) << i;
+  }
+  EXPECT_TRUE(limiter.allow("10.1.0.0", 1000)) << "the oldest was evicted";
 }
 
 }  // namespace

@@ -403,8 +403,9 @@ class BOOST_SYMBOL_VISIBLE RateLimiter {
 public:
   explicit RateLimiter(Segment& segment) noexcept : segment_(segment) {}
   // True (and remembers `now`) when more than `interval_ms` passed since the last accepted
-  // request of `ip`; refusals do not move that time. A full table evicts its oldest quarter, so a
-  // flood of distinct addresses cannot deny service to the others.
+  // request of `ip`; refusals do not move that time. The table holds at most 3/4 of its capacity
+  // (ip_addresses); beyond, its oldest quarter is evicted at once, so a flood of distinct
+  // addresses cannot deny service to the others. Finding an address is a hash probe.
   [[nodiscard]] bool allow(std::string_view ip, std::int64_t now = wall_ms(), std::int64_t interval_ms = 1000);
   // Forgets every address (maintenance, every 10 minutes).
   void clear();
