@@ -233,6 +233,23 @@ TEST_P(Pipeline, EveryErrorCodeEndsItsRequestWhileAGoodRequestSucceeds) {
   ASSERT_FALSE(answer.posts.empty()) << context(daemon, answer);
   EXPECT_EQ(answer.posts[0].post_id, good.post_id) << answer.text;
 
+  // The codes only direct requests (`search IMAGE_URL [ACCOUNT]`) produce.
+  const std::uint32_t missing = world.fresh_seed();
+  world.images.fail(missing, 404);
+  const std::string picture = world.images.image_url(good.seed, "png");
+  world.x.add_account("neverscanned", "999999");
+  const std::vector<ErrorCase> direct = {
+      {"an image URL that answers 404", world.images.image_url(missing), "CANNOT_GET_IMAGE"},
+      {"an X account that does not exist", picture + "?on=nosuchartist x:nosuchartist", "INVALID_TWITTER_ACCOUNT"},
+      {"an X account never scanned", picture + "?on=neverscanned x:neverscanned", "TWITTER_ACCOUNT_NOT_INDEXED"},
+  };
+  for (const auto& c : direct) {
+    SCOPED_TRACE(c.what + " (search " + c.url + ")");
+    const QueryAnswer searched = daemon.wait_until_end("search " + c.url, 60s);
+    ASSERT_TRUE(searched.ended()) << context(daemon, searched);
+    EXPECT_EQ(searched.error, c.error) << context(daemon, searched);
+  }
+
   // Those two failed in their scans, which left no cursor behind (the next scan lists again).
   db::Database database(daemon.database_file());
   for (const Artist* a : {&failing, &garbled}) {
