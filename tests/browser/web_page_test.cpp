@@ -70,6 +70,8 @@ TEST_P(WebPage, FindsThePostOfAnIllustrationPastedByTheUser) {
       std::chrono::seconds(150));
   save_artifact(std::string("browser_web_page_") + (GetParam() ? "processes" : "threads") + ".png", browser.screenshot());
   ASSERT_TRUE(found) << "last status shown: " << status << "\n" << daemon.all_error_logs();
+  // The page renders a whole answer at once: read the status again now the link is there.
+  if (const auto shown = browser.find("#status")) statuses.insert(status = browser.text(*shown));
   EXPECT_EQ(href, "https://x.com/" + artist.x_username + "/status/" + drawing.post_id);
   EXPECT_EQ(status, "END");
   EXPECT_GE(statuses.size(), 2u) << "the page showed one status only";

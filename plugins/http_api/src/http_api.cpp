@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include <httplib.h>
 
@@ -273,10 +274,31 @@ private:
     try {
       const auto outcome = shm::UserRequests(ctx_.segment()).launch(url, ip, limit_);
       if (outcome.refused != shm::UserError::None) return json(res, error_json(outcome.refused));
-      json(res, request_json(outcome.request));
+      res.status = 200;
+      res.set_content(body_of(outcome.request), kJsonType);
     } catch (const shm::PipelineError& e) {
       launch_failed(res, e.what(), url);
     }
+  }
+
+  // The JSON of a request. A finished request never changes until it is shed (a request created
+  // again later has another slot generation or finish time), so its text is kept and served again:
+  // clients poll finished requests far more often than anything else.
+  std::string body_of(const shm::UserRequestSnapshot& request) {
+    if (request.status != shm::UserStatus::End) return request_json(request).dump();
+    {
+      std::lock_guard lock(finished_mutex_);
+      const auto it = finished_.find(request.input_url);
+      if (it != finished_.end() && it->second.slot == request.ref.slot &&
+          it->second.generation == request.ref.generation && it->second.finished_ms == request.finished_ms) {
+        return it->second.body;
+      }
+    }
+    std::string body = request_json(request).dump();
+    std::lock_guard lock(finished_mutex_);
+    if (finished_.size() >= kFinishedBodies) finished_.clear();  // bounded; refilled by the next polls
+    finished_[request.input_url] = {request.ref.slot, request.ref.generation, request.finished_ms, body};
+    return body;
   }
 
   static Json with_identifier(Json body, const std::optional<std::string>& identifier) {
@@ -437,6 +459,15 @@ private:
   const shm::IpLimit limit_;
   const WebFiles web_;
   std::atomic<std::uint64_t> answered_{0}, rate_limited_{0};
+
+  struct FinishedBody {
+    std::uint32_t slot = 0, generation = 0;
+    std::int64_t finished_ms = 0;
+    std::string body;
+  };
+  static constexpr std::size_t kFinishedBodies = 4096;
+  std::mutex finished_mutex_;
+  std::unordered_map<std::string, FinishedBody> finished_;
 
   std::mutex stats_mutex_;
   std::optional<db::Database> db_;
