@@ -234,7 +234,14 @@ std::string describe(const UserRequestSnapshot& r, const std::vector<std::option
   out += "Finished: " + (r.finished_ms ? utc_text(r.finished_ms) : std::string("not yet")) + "\n";
   if (static_cast<int>(r.status) > 1) {
     out += "Accounts:\n";
-    for (const auto& a : r.accounts) out += "  @" + a.name + " (" + a.platform + " ID " + (a.id.empty() ? "None" : a.id) + ")\n";
+    for (const auto& a : r.accounts) {
+      if (a.platform.empty()) {
+        // The account of a direct request, as typed ("x:name", "@name"); step 3 resolves it.
+        out += "  " + a.name + " (as given; resolved by the search)\n";
+      } else {
+        out += "  @" + a.name + " (" + a.platform + " ID " + (a.id.empty() ? "None" : a.id) + ")\n";
+      }
+    }
   }
   if (r.status == UserStatus::End) {
     out += "Posts found: " + std::to_string(r.results.size()) + "\n";

@@ -312,6 +312,8 @@ TEST(UserRequests, DirectRequestsGoStraightToStep3AndMatchTheirAccount) {
   EXPECT_EQ(a.request.image_urls[0], "https://img.example/q.png");
   ASSERT_EQ(a.request.accounts.size(), 1u);
   EXPECT_EQ(a.request.accounts[0].name, "artist");
+  const std::string text = describe(a.request, {});
+  EXPECT_NE(text.find("  artist (as given; resolved by the search)"), std::string::npos) << text;
   EXPECT_EQ(pipeline_counts(*segment).user_queue[2], 1u);
   EXPECT_EQ(users.unfinished_of("10.0.0.1"), 1u);
   // Same key and account: the same request. A normal request with the same string is another one.
