@@ -16,6 +16,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <aotf/shm/pipelines.hpp>
+#include <aotf/shm/segment.hpp>
+
 #include "daemon_harness.hpp"
 
 namespace aotf::test {
@@ -263,6 +266,31 @@ TEST(HttpApiContract, EleventhUnfinishedRequestOfAnAddressIsRefusedUnlessItIsUnl
     const json body = parse(api.post("/query", "https://example.com/free/" + std::to_string(i), "192.0.2.50"));
     ASSERT_EQ(body["status"], "WAIT_LINK_FINDER") << i << " " << body;
   }
+}
+
+TEST(HttpApiContract, ARequestTheCollectorFailedAnswersEndWithProcessingErrorEveryTime) {
+  ApiDaemon api("http_failed", "rate_limit_interval_ms = 0\n");
+  api.start();
+  const std::string url = "https://example.com/art/failing";
+  ASSERT_EQ(parse(api.post("/query", url))["status"], "WAIT_LINK_FINDER");
+  // A worker declares the request and throws: the error collector ends it with PROCESSING_ERROR.
+  auto segment = shm::Segment::attach(api.daemon().instance());
+  const auto request = shm::UserRequests(*segment).get(url);
+  ASSERT_TRUE(request);
+  std::ofstream(api.daemon().dir() / "data" / "faults" / "fault_worker_th1.request")
+      << "user " << request->ref.slot << " " << request->ref.generation << "\n";
+  api.daemon().inject("fault_worker_th1", "throw_declared");
+  json body;
+  ASSERT_TRUE(eventually([&] {
+    body = parse(api.get("/query?url=" + url));
+    return body["status"] == "END";
+  }, 30s)) << body << api.daemon().log();
+  expect_request_shape(body);
+  EXPECT_EQ(body["error"], "PROCESSING_ERROR");
+  // Asked again (the finished request's answer is kept), by GET and by POST: the same answer.
+  EXPECT_EQ(parse(api.get("/query?url=" + url)), body);
+  EXPECT_EQ(parse(api.post("/query", url)), body);
+  EXPECT_EQ(parse(api.get("/stats"))["processing_user_requests_count"], 0);
 }
 
 // ---- rate limit ------------------------------------------------------------------------------
