@@ -42,3 +42,30 @@ function(aotf_add_plugin name)
     install(TARGETS ${name} LIBRARY DESTINATION ${AOTF_PLUGIN_INSTALL_DIR} COMPONENT plugins)
   endif()
 endfunction()
+
+# aotf_add_plugin_library(<target> SOURCES <file>... [LIBRARIES <lib>...])
+#
+# The code of a plugin as a static library, so unit tests link it without loading the plugin:
+# position-independent, hidden visibility and -fno-gnu-unique like the plugin itself, its src/
+# folder on the include path, linked to the SDK. The plugin is then
+# `aotf_add_plugin(<name> SOURCES src/plugin.cpp LIBRARIES <target>)`.
+function(aotf_add_plugin_library target)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  add_library(${target} STATIC ${ARG_SOURCES} ${ARG_UNPARSED_ARGUMENTS})
+  set_target_properties(${target} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -fno-gnu-unique)
+  endif()
+  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  if(TARGET aotf_sdk)
+    target_link_libraries(${target} PUBLIC aotf_sdk)
+  else()
+    target_link_libraries(${target} PUBLIC Aotf::sdk)
+  endif()
+  if(ARG_LIBRARIES)
+    target_link_libraries(${target} PUBLIC ${ARG_LIBRARIES})
+  endif()
+endfunction()
