@@ -19,7 +19,7 @@
 #include <aotf/db/database.hpp>
 #include <aotf/image/fingerprint.hpp>
 
-#include "daemon_harness.hpp"
+#include "daemon_rig.hpp"
 #include "fixture_server.hpp"
 #include "images/generated_image.hpp"
 #include "sources/bluesky_fixture.hpp"
@@ -31,106 +31,28 @@ namespace aotf::test {
 
 inline constexpr const char* kTokenVariable = "AOTF_SCAN_TEST_X_TOKEN";
 
-// A real aotfd on a temporary folder that can be killed and started again on the same data
-// (tests/runtime/daemon_harness.hpp's Daemon starts once).
-class ScanDaemon {
+inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 15s) {
+  return poll_until(condition, timeout);
+}
+
+// A real aotfd on a temporary folder running the plugins of AOTF_SCAN_PLUGINS_DIR, that can be
+// killed (with its containers) and started again on the same data; each start logs to
+// daemon<N>.log. ScanRig::start writes its config.
+inline RigOptions scan_daemon_options(const std::string& name, bool multiprocessing) {
+  RigOptions o;
+  o.name = name;
+  o.folder_prefix = "aotfd_scan_";
+  o.multiprocessing = multiprocessing;
+  o.plugins_dir = AOTF_SCAN_PLUGINS_DIR;
+  o.log = RigOptions::Log::PerStart;
+  o.start_timeout = 30s;
+  o.destroy_kills_containers = true;
+  return o;
+}
+
+class ScanDaemon : public DaemonRig {
 public:
-  ScanDaemon(const std::string& name, bool multiprocessing) : multiprocessing_(multiprocessing) {
-    instance_ = name + "_" + std::to_string(::getpid()) + (multiprocessing ? "_mp" : "_th");
-    dir_ = fs::temp_directory_path() / ("aotfd_scan_" + instance_);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "data");
-  }
-  ~ScanDaemon() {
-    kill_hard();
-    fs::remove_all(dir_);
-  }
-  ScanDaemon(const ScanDaemon&) = delete;
-  ScanDaemon& operator=(const ScanDaemon&) = delete;
-
-  // Starts aotfd (again) and waits until it says it is running.
-  bool start() {
-    const std::string log_file = (dir_ / ("daemon" + std::to_string(starts_++) + ".log")).string();
-    log_file_ = log_file;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::freopen(log_file.c_str(), "w", stderr);
-      std::freopen("/dev/null", "r", stdin);
-      const std::string config_file = config().string();
-      ::execl(AOTFD_BINARY, AOTFD_BINARY, "--config", config_file.c_str(), "run", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    exited_ = false;
-    return eventually([&] { return log().find("running with") != std::string::npos || !alive(); }, 30s) && alive();
-  }
-  // SIGKILL to aotfd and to every container it started at once, then waits until they are gone.
-  void kill_hard() {
-    if (pid_ <= 0 || exited_) return;
-    const auto pids = container_pids();
-    ::kill(pid_, SIGKILL);
-    for (pid_t pid : pids) ::kill(pid, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    exited_ = true;
-    for (pid_t pid : pids) eventually([&] { return !process_exists(pid); }, 10s);
-  }
-  int wait_exit(std::chrono::milliseconds timeout) {
-    int status = 0;
-    const bool done = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
-    if (!done) return -1;
-    exited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  void signal(int sig) const { ::kill(pid_, sig); }
-  [[nodiscard]] bool alive() const { return pid_ > 0 && !exited_ && process_exists(pid_); }
-
-  std::string ctl(const std::string& command) {
-    try {
-      return host::send_control_command(host::control_socket_path(dir_ / "data", instance_), command);
-    } catch (const std::exception& e) {
-      return std::string("unreachable: ") + e.what();
-    }
-  }
-  // Container processes and the workers they run, from `threads`.
-  std::map<std::string, pid_t> worker_pids() {
-    std::map<std::string, pid_t> out;
-    const std::string text = ctl("threads");
-    static const std::regex pid_line("^\\[PID (\\d+)\\]");
-    static const std::regex worker_line("(\\w+_th\\d+) :");
-    pid_t current = 0;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);) {
-      std::smatch m;
-      if (std::regex_search(l, m, pid_line)) current = std::stoi(m[1]);
-      if (std::regex_search(l, m, worker_line)) out[m[1]] = current;
-    }
-    return out;
-  }
-  std::vector<pid_t> container_pids() {
-    std::vector<pid_t> out;
-    if (!multiprocessing_) return out;
-    for (const auto& [worker, pid] : worker_pids()) {
-      if (pid != pid_ && pid > 0 && std::find(out.begin(), out.end(), pid) == out.end()) out.push_back(pid);
-    }
-    return out;
-  }
-
-  [[nodiscard]] std::string log() const { return Daemon::read(log_file_); }
-  [[nodiscard]] std::string error_log(const std::string& procedure) const {
-    return Daemon::read(dir_ / "data" / "logs" / (procedure + "_errors.log"));
-  }
-  [[nodiscard]] pid_t pid() const { return pid_; }
-  [[nodiscard]] const std::string& instance() const { return instance_; }
-  [[nodiscard]] const fs::path& dir() const { return dir_; }
-  [[nodiscard]] fs::path config() const { return dir_ / "aotfd.toml"; }
-
-private:
-  bool multiprocessing_;
-  std::string instance_;
-  fs::path dir_;
-  fs::path log_file_;
-  int starts_ = 0;
-  pid_t pid_ = -1;
-  bool exited_ = false;
+  ScanDaemon(const std::string& name, bool multiprocessing) : DaemonRig(scan_daemon_options(name, multiprocessing)) {}
 };
 
 struct ScanRig {
@@ -170,11 +92,9 @@ struct ScanRig {
 
   // The config of a daemon using these fixtures. `scan_keys` go into [plugins.scan_pipeline];
   // `extra` is appended (other tables such as [stages.*]).
-  [[nodiscard]] std::string config(const ScanDaemon& d, bool multiprocessing, const std::string& scan_keys = "",
+  [[nodiscard]] std::string config(const ScanDaemon& d, bool /*multiprocessing*/, const std::string& scan_keys = "",
                                    const std::string& extra = "") const {
-    return "instance = \"" + d.instance() + "\"\n" + "data_dir = \"" + (d.dir() / "data").string() + "\"\n" +
-           "plugins_dir = \"" AOTF_SCAN_PLUGINS_DIR "\"\n" + "multiprocessing = " +
-           (multiprocessing ? "true" : "false") + "\nstop_timeout_s = 3\n" +
+    return d.base_config() +
            "[collector]\ninit_crash_window_s = 0\n"
            "[supervisor]\nbackoff_initial_s = 0\n"
            "[plugins.sources]\n"
