@@ -1,9 +1,5 @@
 #include "pipeline_world.hpp"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
@@ -12,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "console/control_socket.hpp"
+#include "daemon_rig.hpp"
 #include "images/generated_image.hpp"
 
 namespace aotf::test {
@@ -20,12 +16,7 @@ namespace aotf::test {
 namespace fs = std::filesystem;
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
+  return poll_until(condition, timeout);
 }
 
 // --- the world ----------------------------------------------------------------------------------
@@ -203,110 +194,52 @@ QueryAnswer parse_query_answer(const std::string& text) {
 // --- the daemon -------------------------------------------------------------------------------
 
 namespace {
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+fs::path plugin_file(const std::string& plugin) { return fs::path(AOTF_PIPELINE_WORLD_PLUGINS_DIR) / (plugin + ".so"); }
 }  // namespace
 
 std::vector<std::string> PipelineDaemon::missing_plugins(const std::vector<std::string>& plugins) {
   std::vector<std::string> missing;
   for (const auto& plugin : plugins) {
-    const fs::path file = fs::path(AOTF_PIPELINE_WORLD_PLUGINS_DIR) / (plugin + ".so");
-    if (!fs::exists(file)) missing.push_back(file.string());
+    if (!fs::exists(plugin_file(plugin))) missing.push_back(plugin_file(plugin).string());
   }
   return missing;
 }
 
-PipelineDaemon::PipelineDaemon(const std::string& name, const PipelineWorld& world, DaemonOptions options)
-    : x_token_(world.x.token()) {
-  instance_ = name + "_" + std::to_string(::getpid()) + (options.multiprocessing ? "_mp" : "_th");
-  dir_ = fs::temp_directory_path() / ("aotfd_pw_" + instance_);
-  fs::remove_all(dir_);
-  fs::create_directories(dir_ / "data");
-  fs::create_directories(dir_ / "plugins");
-  for (const auto& plugin : options.plugins) {
-    const fs::path file = fs::path(AOTF_PIPELINE_WORLD_PLUGINS_DIR) / (plugin + ".so");
-    fs::create_symlink(file, dir_ / "plugins" / (plugin + ".so"));
-  }
-  config_ = dir_ / "aotfd.toml";
-  std::ofstream(config_) << "instance = \"" << instance_ << "\"\n"
-                         << "data_dir = \"" << (dir_ / "data").string() << "\"\n"
-                         << "plugins_dir = \"" << (dir_ / "plugins").string() << "\"\n"
-                         << "multiprocessing = " << (options.multiprocessing ? "true" : "false") << "\n"
-                         << "stop_timeout_s = 10\n"
-                         << "log_level = \"debug\"\n"
-                         // A worker that fails soon after start restarts at once instead of after
-                         // the production back-off of ten minutes.
-                         << "[collector]\ninit_crash_window_s = 0\n"
-                         << "[supervisor]\nbackoff_initial_s = 0\n\n"
-                         << world.plugins_toml() << "\n"
-                         << options.extra_config << "\n";
+PipelineDaemon::PipelineDaemon(const std::string& name, const PipelineWorld& world, DaemonOptions options) {
+  RigOptions o;
+  o.name = name;
+  o.folder_prefix = "aotfd_pw_";
+  o.multiprocessing = options.multiprocessing;
+  for (const auto& plugin : options.plugins) o.plugins.push_back(plugin_file(plugin));
+  o.stop_timeout_s = 10;
+  o.log_level = "debug";
+  // A worker that fails soon after start restarts at once instead of after the production
+  // back-off of ten minutes.
+  o.config = "[collector]\ninit_crash_window_s = 0\n[supervisor]\nbackoff_initial_s = 0\n\n" + world.plugins_toml() +
+             "\n" + options.extra_config;
+  o.environment = {{PipelineWorld::kXTokenEnv, world.x.token()}};
+  o.log = RigOptions::Log::Append;
+  o.start_timeout = 60s;
+  o.exit_grace = 15s;
+  o.keep_dir_on_request = true;
+  rig_ = std::make_unique<DaemonRig>(std::move(o));
 }
 
-PipelineDaemon::~PipelineDaemon() {
-  segment_.reset();
-  if (pid_ > 0 && !exited_) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    if (!eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, 15s)) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  if (std::getenv("AOTF_KEEP_TEST_DIRS") == nullptr) fs::remove_all(dir_);
-}
+PipelineDaemon::~PipelineDaemon() { segment_.reset(); }
 
 bool PipelineDaemon::start(std::chrono::milliseconds timeout) {
-  if (alive()) return true;
-  // A restart appends to the same log: look for the new start after what is there.
-  const std::size_t logged = log().size();
   segment_.reset();
-  exited_ = false;
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    ::setenv(PipelineWorld::kXTokenEnv, x_token_.c_str(), 1);
-    const std::string log_file = (dir_ / "daemon.log").string();
-    if (std::freopen(log_file.c_str(), "a", stderr) == nullptr) ::_exit(126);
-    if (std::freopen("/dev/null", "r", stdin) == nullptr) ::_exit(126);
-    ::execl(AOTFD_BINARY, AOTFD_BINARY, "--config", config_.c_str(), "run", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  return eventually([&] { return log().find("running with", logged) != std::string::npos || !alive(); }, timeout) &&
-         alive();
+  return rig_->start(timeout);
 }
 
 int PipelineDaemon::stop(std::chrono::milliseconds timeout) {
   segment_.reset();
-  if (pid_ <= 0 || exited_) return -1;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  if (!eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout)) {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    exited_ = true;
-    return -1;
-  }
-  exited_ = true;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return rig_->stop(timeout);
 }
 
-bool PipelineDaemon::alive() const {
-  if (pid_ <= 0 || exited_) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
-  std::string line;
-  if (!stat || !std::getline(stat, line)) return false;
-  const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
-}
+bool PipelineDaemon::alive() const { return rig_->alive(); }
 
-std::string PipelineDaemon::ctl(const std::string& command) const {
-  try {
-    return host::send_control_command(host::control_socket_path(dir_ / "data", instance_), command);
-  } catch (const std::exception& e) {
-    return std::string("unreachable: ") + e.what();
-  }
-}
+std::string PipelineDaemon::ctl(const std::string& command) const { return rig_->ctl(command); }
 
 QueryAnswer PipelineDaemon::wait_until_end(const std::string& command, std::chrono::milliseconds timeout,
                                            std::vector<int>* seen) const {
@@ -333,7 +266,7 @@ QueryAnswer PipelineDaemon::wait_for_search(const std::string& image_url, const 
 }
 
 shm::Segment& PipelineDaemon::segment() {
-  if (!segment_) segment_ = shm::Segment::attach(instance_);
+  if (!segment_) segment_ = shm::Segment::attach(rig_->instance());
   return *segment_;
 }
 
@@ -345,34 +278,15 @@ std::optional<shm::ScanSnapshot> PipelineDaemon::scan(const std::string& platfor
   return shm::ScanRequests(segment()).get(platform, account_id);
 }
 
-std::map<std::string, pid_t> PipelineDaemon::worker_pids() const {
-  std::map<std::string, pid_t> out;
-  static const std::regex pid_line(R"(^\[PID (\d+)\])");
-  static const std::regex worker_line(R"((\w+_th\d+) :)");
-  pid_t current = 0;
-  std::istringstream in(ctl("threads"));
-  for (std::string line; std::getline(in, line);) {
-    std::smatch m;
-    if (std::regex_search(line, m, pid_line)) current = std::stoi(m[1]);
-    if (std::regex_search(line, m, worker_line)) out[m[1]] = current;
-  }
-  return out;
-}
+std::map<std::string, pid_t> PipelineDaemon::worker_pids() const { return rig_->worker_pids(); }
 
-std::string PipelineDaemon::log() const { return read_file(dir_ / "daemon.log"); }
-
-std::string PipelineDaemon::error_log(const std::string& procedure) const {
-  return read_file(dir_ / "data" / "logs" / (procedure + "_errors.log"));
-}
-
-std::string PipelineDaemon::all_error_logs() const {
-  std::string out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_ / "data" / "logs", ec)) {
-    if (!entry.path().filename().string().ends_with("_errors.log")) continue;
-    out += "---- " + entry.path().filename().string() + "\n" + read_file(entry.path());
-  }
-  return out.empty() ? "(no error log)" : out;
-}
+std::string PipelineDaemon::log() const { return rig_->log(); }
+std::string PipelineDaemon::error_log(const std::string& procedure) const { return rig_->error_log(procedure); }
+std::string PipelineDaemon::all_error_logs() const { return rig_->all_error_logs(); }
+fs::path PipelineDaemon::database_file() const { return rig_->database_file(); }
+const fs::path& PipelineDaemon::dir() const noexcept { return rig_->dir(); }
+const fs::path& PipelineDaemon::config_file() const noexcept { return rig_->config(); }
+const std::string& PipelineDaemon::instance() const noexcept { return rig_->instance(); }
+pid_t PipelineDaemon::pid() const noexcept { return rig_->pid(); }
 
 }  // namespace aotf::test

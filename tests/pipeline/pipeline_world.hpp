@@ -166,6 +166,10 @@ struct DaemonOptions {
   std::string extra_config;
 };
 
+class DaemonRig;
+
+// Built on tests/support's DaemonRig: its own plugins folder of symlinks, one daemon.log appended
+// to across restarts, the X token in the daemon's environment only.
 class PipelineDaemon {
 public:
   // The plugin files among `plugins` that were not built (a build restricted by AOTF_PLUGINS).
@@ -207,18 +211,14 @@ public:
   [[nodiscard]] std::string error_log(const std::string& procedure) const;
   // Every <procedure>_errors.log, each under a header line: for failure messages.
   [[nodiscard]] std::string all_error_logs() const;
-  [[nodiscard]] std::filesystem::path database_file() const { return dir_ / "data" / "aotfd.sqlite3"; }
-  [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
-  [[nodiscard]] const std::filesystem::path& config_file() const noexcept { return config_; }
-  [[nodiscard]] const std::string& instance() const noexcept { return instance_; }
-  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  [[nodiscard]] std::filesystem::path database_file() const;
+  [[nodiscard]] const std::filesystem::path& dir() const noexcept;
+  [[nodiscard]] const std::filesystem::path& config_file() const noexcept;
+  [[nodiscard]] const std::string& instance() const noexcept;
+  [[nodiscard]] pid_t pid() const noexcept;
 
 private:
-  std::string instance_;
-  std::filesystem::path dir_, config_;
-  std::string x_token_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
+  std::unique_ptr<DaemonRig> rig_;  // tests/support/daemon_rig.hpp
   std::unique_ptr<shm::Segment> segment_;
 };
 
