@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon_rig.hpp"
 #include "runtime/host_log.hpp"
 
 namespace {
@@ -142,41 +143,34 @@ private:
   std::vector<std::string> messages_;
 };
 
-class Daemon {
+aotf::test::RigOptions systemd_daemon_options(const std::string& name, bool multiprocessing, const std::string& plugins_dir,
+                                               const std::string& extra_config) {
+  aotf::test::RigOptions o;
+  o.name = name;
+  o.instance_prefix = "sd_";
+  o.folder_prefix = "aotfd_systemd_";
+  o.mode_suffix = false;
+  o.multiprocessing = multiprocessing;
+  o.plugins_dir = plugins_dir;
+  o.stop_timeout_s = 5;
+  o.config = extra_config;
+  return o;
+}
+
+// tests/support's DaemonRig, started as systemd starts it.
+class Daemon : public aotf::test::DaemonRig {
 public:
   Daemon(const std::string& name, bool multiprocessing, const std::string& plugins_dir = AOTF_SYSTEMD_PLUGINS_DIR,
-         const std::string& extra_config = "") {
-    instance_ = "sd_" + name + "_" + std::to_string(::getpid());
-    dir_ = fs::temp_directory_path() / ("aotfd_systemd_" + instance_);
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "data");
-    config_ = dir_ / "aotfd.toml";
-    std::ofstream(config_) << "instance = \"" << instance_ << "\"\n"
-                           << "data_dir = \"" << (dir_ / "data").string() << "\"\n"
-                           << "plugins_dir = \"" << plugins_dir << "\"\n"
-                           << "multiprocessing = " << (multiprocessing ? "true" : "false") << "\n"
-                           << "stop_timeout_s = 5\n"
-                           << extra_config << "\n";
-  }
-  ~Daemon() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    fs::remove_all(dir_);
-  }
+         const std::string& extra_config = "")
+      : DaemonRig(systemd_daemon_options(name, multiprocessing, plugins_dir, extra_config)) {}
 
   // Starts aotfd with stderr in <dir>/daemon.log and the given extra environment. `hardened`: as
   // the unit's NoNewPrivileges and MemoryDenyWriteExecute do (prctl, inherited by containers).
   void start(const std::map<std::string, std::string>& env, bool journal_matches_stderr = false,
              bool hardened = false) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
+    launch([&] {
       if (hardened && (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(kSetMdwe, kMdweRefuseExecGain, 0, 0, 0) != 0))
         ::_exit(126);
-      const std::string log = (dir_ / "daemon.log").string();
-      std::freopen(log.c_str(), "w", stderr);
-      std::freopen("/dev/null", "r", stdin);
       for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
       if (journal_matches_stderr) {
         struct stat st {};
@@ -184,32 +178,15 @@ public:
         const std::string stream = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
         ::setenv("JOURNAL_STREAM", stream.c_str(), 1);
       }
-      ::execl(AOTFD_BINARY, AOTFD_BINARY, "--config", config_.c_str(), "run", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
+    });
   }
-  void make_ready() { std::ofstream(dir_ / "data" / "ready_now") << "now\n"; }
-  [[nodiscard]] std::string log() const { return read_file(dir_ / "daemon.log"); }
-  void signal(int sig) const { ::kill(pid_, sig); }
-  int wait_exit(std::chrono::milliseconds timeout) {
-    int status = 0;
-    if (!eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout)) return -1;
-    exited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
+  void make_ready() { std::ofstream(dir() / "data" / "ready_now") << "now\n"; }
+  // `aotfctl COMMAND` run as an operator runs it: its exit status.
   int ctl(const std::string& command) const {
-    const std::string line = std::string(AOTFCTL_BINARY) + " --config " + config_.string() + " " + command + " >/dev/null 2>&1";
+    const std::string line = std::string(AOTFCTL_BINARY) + " --config " + config().string() + " " + command + " >/dev/null 2>&1";
     const int status = std::system(line.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
-  [[nodiscard]] pid_t pid() const { return pid_; }
-  [[nodiscard]] const fs::path& dir() const { return dir_; }
-
-private:
-  std::string instance_;
-  fs::path dir_, config_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
 };
 
 class SystemdNotify : public ::testing::TestWithParam<bool> {};
