@@ -95,6 +95,10 @@ async function follow(method, path, body, again) {
     } else {
       $("submit").disabled = false;
       $("upload").disabled = false;
+      // The request may have indexed posts: show the new counts now, and again once the server's
+      // 3-second cache of /stats has expired.
+      updateStats();
+      setTimeout(updateStats, 3500);
     }
   } catch (e) {
     show("progress", true);
@@ -137,7 +141,7 @@ $("upload-form").addEventListener("submit", async (event) => {
   }
 });
 
-async function refreshStats() {
+async function updateStats() {
   try {
     const response = await fetch(api("stats"));
     if (response.ok) {
@@ -147,6 +151,10 @@ async function refreshStats() {
         s.processing_scan_requests_count + " scans in progress; " + s.pending_tweets_count + " posts waiting.";
     }
   } catch (e) { /* the next refresh tries again */ }
+}
+
+function refreshStats() {
+  updateStats();
   setTimeout(refreshStats, 30000);
 }
 
