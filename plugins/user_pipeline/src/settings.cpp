@@ -15,6 +15,9 @@ std::vector<ConfigKey> config_keys() {
       ConfigKey::integer("posting_margin_days", 7, 0, 3650,
                          "Days an artist may take to post an illustration: an account is scanned again "
                          "when its last full scan minus this margin is older than the illustration."),
+      ConfigKey::boolean("results_log", false,
+                         "Append one JSON line per request that ended without an error to "
+                         "<log_dir>/results.log (input, client address, accounts, posts, distances)."),
       ConfigKey::boolean("check_found_posts", true,
                          "Ask the platform whether each post found still exists and drop those it no "
                          "longer returns."),
@@ -47,6 +50,7 @@ Settings Settings::read(const ConfigView& config) {
   s.max_distance = static_cast<int>(config.integer("max_distance"));
   s.posting_margin = std::chrono::hours(24 * config.integer("posting_margin_days"));
   s.check_found_posts = config.boolean("check_found_posts");
+  s.results_log = config.boolean("results_log");
   s.image_timeout = std::chrono::seconds(config.integer("image_timeout_s"));
   s.image_retry_wait = std::chrono::milliseconds(config.integer("image_retry_wait_ms"));
   s.recent_scan = std::chrono::hours(config.integer("recent_scan_hours"));

@@ -17,6 +17,7 @@ struct Settings {
   int max_distance = 6;
   std::chrono::milliseconds posting_margin{std::chrono::hours(24 * 7)};
   bool check_found_posts = true;
+  bool results_log = false;
   std::chrono::milliseconds image_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds image_retry_wait{std::chrono::seconds(10)};
   std::chrono::milliseconds recent_scan{std::chrono::hours(24)};

@@ -18,6 +18,7 @@
 
 #include "account_text.hpp"
 #include "query_image.hpp"
+#include "results_log.hpp"
 #include "settings.hpp"
 #include "stages.hpp"
 #include "whole_database_index.hpp"
@@ -107,7 +108,9 @@ public:
                          static_cast<std::uint8_t>(m.images_count), static_cast<std::uint8_t>(m.distance)});
     }
     users_.set_results(request.ref, results);
-    users_.next_step(request.ref);  // END
+    if (users_.next_step(request.ref) && settings_.results_log) {  // END
+      if (const auto ended = users_.get(request.ref)) write_result(ctx_.host(), *ended);
+    }
     record_request_time(request);
   }
 

@@ -128,7 +128,7 @@ protected:
 
 TEST_P(UserPipeline, FoundPostsComeInTheOriginalsOrderWithoutTheDeletedOne) {
   const std::string url = artwork("inkwell", {"https://twitter.com/InkwellDraws"});
-  UserDaemon d(name(), GetParam(), config());
+  UserDaemon d(name(), GetParam(), config("results_log = true\n"));
   const auto expected = fill_database(d.database_file());
   ASSERT_TRUE(d.start()) << d.log();
 
@@ -142,6 +142,17 @@ TEST_P(UserPipeline, FoundPostsComeInTheOriginalsOrderWithoutTheDeletedOne) {
   EXPECT_NE(out.find("image 2/2, distance 0"), std::string::npos) << out;
   EXPECT_NE(out.find("image 1/1, distance 3"), std::string::npos) << out;
   EXPECT_EQ(out.find("1600000000000000001"), std::string::npos) << "the post X no longer returns is dropped\n" << out;
+  // results_log: one JSON line for the request, with what the API answers plus the input.
+  std::string first_result;
+  ASSERT_TRUE(eventually([&] {
+    std::ifstream in(d.log_dir() / "results.log");
+    return static_cast<bool>(std::getline(in, first_result));
+  })) << "results.log was not written";
+  EXPECT_NE(first_result.find("\"status\":\"END\""), std::string::npos) << first_result;
+  EXPECT_NE(first_result.find("\"input\":\"" + url + "\""), std::string::npos) << first_result;
+  EXPECT_NE(first_result.find("\"results\":[{\"tweet_id\":\"" + expected[0] + "\""), std::string::npos) << first_result;
+  EXPECT_NE(first_result.find("\"account_name\":\"InkwellDraws\",\"account_id\":\"1001\""), std::string::npos)
+      << first_result;
 
   // A Pixiv artwork by the same artist: its image host gets the Referer Pixiv wants.
   sites.add_pixiv_user({"88", std::nullopt, std::string("https://twitter.com/InkwellDraws"), ""});
@@ -256,6 +267,7 @@ TEST_P(UserPipeline, EveryErrorOfTheUserPipelineReachesTheUser) {
   // Ten accounts on one page, or a slow Link Finder, are worth a line in warnings.log.
   const std::string slow_out = d.until_end("query " + slow);
   EXPECT_NE(slow_out.find("Error: none"), std::string::npos) << slow_out;
+  EXPECT_FALSE(fs::exists(d.log_dir() / "results.log")) << "results_log is off by default";
   const std::string warnings = UserDaemon::read(d.log_dir() / "warnings.log");
   EXPECT_NE(warnings.find("Link Finder found 10 accounts for " + crowd), std::string::npos) << warnings;
   EXPECT_TRUE(std::regex_search(warnings, std::regex("Link Finder took \\d+ s for " + slow))) << warnings;
