@@ -351,10 +351,7 @@ private:
   // The database connection of /stats and /health, opened on first use (one connection for the
   // whole server, used under stats_mutex_).
   db::Database& database() {
-    if (!db_) {
-      const auto mode = image::parse_fingerprint_mode(ctx_.host().fingerprint_mode).value_or(image::FingerprintMode::Exact);
-      db_.emplace(ctx_.host().database_file, db::Database::Options{ctx_.host().database_busy_timeout, mode, {}});
-    }
+    if (!db_) db_.emplace(db::Database::of_daemon(ctx_.host()));
     return *db_;
   }
 

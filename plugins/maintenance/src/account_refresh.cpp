@@ -31,7 +31,7 @@ AccountCheck check_account(StageContext& ctx, const db::Account& account, std::s
     return check;
   }
   ctx.segment().record(std::string(procedure) + ".resolve",
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                       shm::seconds_since(started));
   if (resolved.state != AccountState::ok) {
     check.liveness = Liveness::gone;
     check.reason = std::string(to_string(resolved.state));

@@ -40,7 +40,7 @@ void auto_update_accounts(StageContext& ctx) {
     }
     return;
   }
-  db::Database db = open_database(ctx.host());
+  db::Database db = db::Database::of_daemon(ctx.host());
   shm::ScanRequests scans(ctx.segment());
   Spreader spreader(std::chrono::duration_cast<milliseconds>(settings.auto_update_period), settings.strict_periods);
 

@@ -61,7 +61,7 @@ void remove_finished_requests(StageContext& ctx) {
     limiter.clear();
     const std::size_t uploads = delete_left_over_uploads(ctx, settings.longest_user_retention());
     ctx.segment().record("remove_finished_requests.pass",
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                         shm::seconds_since(started));
     log_info(ctx.worker_name(), "shed " + std::to_string(user_count) + " finished user requests and " +
                                     std::to_string(scan_count) + " finished scans, cleared the rate limiter, deleted " +
                                     std::to_string(uploads) + " left-over upload files");

@@ -93,7 +93,7 @@ void reset_search_cursors(StageContext& ctx) {
     }
     return;
   }
-  db::Database db = open_database(ctx.host());
+  db::Database db = db::Database::of_daemon(ctx.host());
   CursorResets resets(ctx, settings);
   Spreader spreader(std::chrono::duration_cast<milliseconds>(settings.reset_period), settings.strict_periods);
 

@@ -162,7 +162,7 @@ private:
         continue;
       }
       ctx_.segment().record("retry_failed_posts.fetch",
-                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                            shm::seconds_since(started));
       std::map<std::string, const SocialPost*> by_id;
       for (const auto& post : posts) by_id[post.id] = &post;
       for (const auto& row : rows) {
@@ -203,7 +203,7 @@ void retry_failed_posts(StageContext& ctx) {
     }
     return;
   }
-  db::Database db = open_database(ctx.host());
+  db::Database db = db::Database::of_daemon(ctx.host());
   Retries retries(ctx, db, settings);
   while (ctx.running()) retries.pass();
 }

@@ -66,12 +66,6 @@ std::optional<WallClock::time_point> parse_db_date(const std::optional<std::stri
   return parse_db_date(std::string_view(*text));
 }
 
-db::Database open_database(const HostInfo& host) {
-  const auto mode = image::parse_fingerprint_mode(host.fingerprint_mode);
-  if (!mode) throw Error("fingerprint.mode \"" + host.fingerprint_mode + "\" is neither \"exact\" nor \"fast\"");
-  return db::Database(host.database_file, {host.database_busy_timeout, *mode, {}});
-}
-
 std::string describe_account(const db::Account& account) {
   return "@" + account.name.value_or("?") + " (" + account.platform + " " + account.account_id + ")";
 }

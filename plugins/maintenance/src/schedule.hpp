@@ -67,9 +67,6 @@ private:
 [[nodiscard]] std::optional<WallClock::time_point> parse_db_date(std::string_view text);
 [[nodiscard]] std::optional<WallClock::time_point> parse_db_date(const std::optional<std::string>& text);
 
-// The database every stage opens (one connection per thread), as HostInfo describes it.
-[[nodiscard]] db::Database open_database(const HostInfo& host);
-
 // "@name (x 1234)" for log lines.
 [[nodiscard]] std::string describe_account(const db::Account& account);
 

@@ -12,10 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 std::chrono::milliseconds random_wait(std::chrono::milliseconds min, std::chrono::milliseconds max) {
   thread_local std::mt19937_64 random(std::random_device{}());
   if (max <= min) return min;
@@ -63,13 +59,13 @@ IndexedImage ImageIndexer::index(const std::string& url, const std::function<boo
     try {
       const auto started = Clock::now();
       http::Response response = client_.send(request);
-      if (metrics_ != nullptr) metrics_->record("stepC image download", seconds_since(started));
+      if (metrics_ != nullptr) metrics_->record("stepC image download", shm::seconds_since(started));
       if (response.status == 200) {
         try {
           const auto hashing = Clock::now();
           const auto* bytes = reinterpret_cast<const std::uint8_t*>(response.body.data());
           const image::Fingerprint fp = image::fingerprint(std::span(bytes, response.body.size()), mode_);
-          if (metrics_ != nullptr) metrics_->record("stepC image fingerprint", seconds_since(hashing));
+          if (metrics_ != nullptr) metrics_->record("stepC image fingerprint", shm::seconds_since(hashing));
           out.fingerprint = fp.bits;
           out.problem.clear();
           return out;

@@ -18,10 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 db::RetryPost retry_row(const shm::PostToIndex& post) {
   db::RetryPost row;
   row.platform = post.platform;
@@ -36,8 +32,8 @@ public:
   explicit IndexingWorker(StageContext& ctx)
       : ctx_(ctx),
         settings_(read_settings(ctx.config())),
-        mode_(*image::parse_fingerprint_mode(ctx.host().fingerprint_mode)),
-        db_(ctx.host().database_file, {ctx.host().database_busy_timeout, mode_, {}}),
+        mode_(image::fingerprint_mode(ctx.host())),
+        db_(db::Database::of_daemon(ctx.host())),
         scans_(ctx.segment()),
         queue_(ctx.segment()),
         images_(settings_.download, mode_, ctx.connectors(), &ctx.segment()) {}
@@ -142,8 +138,8 @@ private:
           db_.delete_retry(post.platform, post.post_id);
         }
       });
-      ctx_.segment().record("stepC database insert", seconds_since(inserting));
-      ctx_.segment().record("stepC per post", seconds_since(started));
+      ctx_.segment().record("stepC database insert", shm::seconds_since(inserting));
+      ctx_.segment().record("stepC per post", shm::seconds_since(started));
     } catch (...) {
       // Keep the post for a re-index before the collector restarts this worker (reference 5.5).
       try {

@@ -53,8 +53,7 @@ public:
       : ctx_(ctx),
         listing_(listing),
         settings_(read_settings(ctx.config())),
-        db_(ctx.host().database_file,
-            {ctx.host().database_busy_timeout, *image::parse_fingerprint_mode(ctx.host().fingerprint_mode), {}}),
+        db_(db::Database::of_daemon(ctx.host())),
         scans_(ctx.segment()),
         queue_(ctx.segment()) {}
 

@@ -8,9 +8,9 @@
 
 #include <aotf/db/database.hpp>
 #include <aotf/error.hpp>
-#include <aotf/image/fingerprint.hpp>
 #include <aotf/shm/pipelines.hpp>
 
+#include "query_image.hpp"
 #include "settings.hpp"
 
 namespace aotf::user_pipeline {
@@ -27,10 +27,6 @@ std::string describe_with_scans(shm::Segment& segment, const shm::UserRequestSna
   std::vector<std::optional<shm::ScanSnapshot>> followed;
   for (const auto& ref : request.scans) followed.push_back(scans.get(ref));
   return shm::describe(request, followed);
-}
-
-bool is_http_url(const std::string& text) {
-  return (text.rfind("http://", 0) == 0 && text.size() > 7) || (text.rfind("https://", 0) == 0 && text.size() > 8);
 }
 
 // Database counts, read at most every 3 seconds (the original cached them too: counting a big
@@ -90,9 +86,7 @@ ConsoleCommand stats_command() {
               std::lock_guard lock(cache.mutex);
               const auto now = std::chrono::steady_clock::now();
               if (!cache.valid || now - cache.read_at >= std::chrono::seconds(3)) {
-                const auto mode =
-                    image::parse_fingerprint_mode(ctx.host().fingerprint_mode).value_or(image::FingerprintMode::Exact);
-                db::Database database(ctx.host().database_file, {ctx.host().database_busy_timeout, mode, {}});
+                db::Database database = db::Database::of_daemon(ctx.host());
                 cache.posts = database.count_posts();
                 cache.accounts = database.count_accounts();
                 cache.read_at = now;

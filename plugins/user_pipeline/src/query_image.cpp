@@ -7,15 +7,6 @@
 namespace aotf::user_pipeline {
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-bool is_http_url(const std::string& url) {
-  const auto rest = url.rfind("https://", 0) == 0 ? url.substr(8) : url.rfind("http://", 0) == 0 ? url.substr(7) : "";
-  return !rest.empty() && rest[0] != '/' && rest.find_first_of(" \t\r\n") == std::string::npos;
-}
-
 QueryImage fingerprint_bytes(const std::string& bytes, const std::string& where, const QueryImageOptions& options,
                              bool& too_big) {
   const auto start = std::chrono::steady_clock::now();
@@ -23,7 +14,7 @@ QueryImage fingerprint_bytes(const std::string& bytes, const std::string& where,
     const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
     QueryImage out;
     out.fingerprint = image::fingerprint(std::span<const std::uint8_t>(data, bytes.size()), options.mode);
-    if (options.on_fingerprint) options.on_fingerprint(seconds_since(start));
+    if (options.on_fingerprint) options.on_fingerprint(shm::seconds_since(start));
     return out;
   } catch (const image::ImageTooBig& e) {
     too_big = true;
@@ -34,6 +25,11 @@ QueryImage fingerprint_bytes(const std::string& bytes, const std::string& where,
 }
 
 }  // namespace
+
+bool is_http_url(const std::string& url) {
+  const auto rest = url.rfind("https://", 0) == 0 ? url.substr(8) : url.rfind("http://", 0) == 0 ? url.substr(7) : "";
+  return !rest.empty() && rest[0] != '/' && rest.find_first_of(" \t\r\n") == std::string::npos;
+}
 
 bool is_upload_identifier(std::string_view key) {
   if (key.size() != 32) return false;
@@ -65,7 +61,7 @@ QueryImage query_image_from_urls(const std::vector<std::string>& urls, bool dire
       for (;;) {
         const auto start = std::chrono::steady_clock::now();
         response = client.send(request);
-        if (options.on_download) options.on_download(seconds_since(start));
+        if (options.on_download) options.on_download(shm::seconds_since(start));
         if (response.status != 502 || retried) break;
         retried = true;
         if (options.sleep_for && !options.sleep_for(options.retry_wait_502)) break;

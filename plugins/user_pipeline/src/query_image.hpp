@@ -58,5 +58,7 @@ public:
 
 // True for the 32 lower-case hex digits of an upload identifier.
 [[nodiscard]] bool is_upload_identifier(std::string_view key);
+// "http://" or "https://", a host, no white space: what a query image URL must look like.
+[[nodiscard]] bool is_http_url(const std::string& url);
 
 }  // namespace aotf::user_pipeline

@@ -23,11 +23,6 @@ using namespace std::chrono_literals;
 constexpr std::int64_t kRevisitWindowMs = 5000;
 constexpr auto kRevisitPause = 3s;
 
-db::Database open_database(StageContext& ctx) {
-  const auto mode = image::parse_fingerprint_mode(ctx.host().fingerprint_mode);
-  return db::Database(ctx.host().database_file,
-                      {ctx.host().database_busy_timeout, mode.value_or(image::FingerprintMode::Exact), {}});
-}
 
 // First visit: decides, under the step 2 mutex of the whole daemon, which accounts get a scan.
 void launch_scans(StageContext& ctx, const Settings& settings, db::Database& database, shm::UserRequests& users,
@@ -88,7 +83,7 @@ void follow_scans(StageContext& ctx, shm::UserRequests& users, const shm::Reques
 void run_step2_index_accounts(StageContext& ctx) {
   const Settings settings = Settings::read(ctx.config());
   shm::UserRequests users(ctx.segment());
-  db::Database database = open_database(ctx);
+  db::Database database = db::Database::of_daemon(ctx.host());
   while (ctx.running()) {
     const auto request = users.pop(shm::UserStep::IndexAccounts, 1s);
     if (!request) continue;

@@ -28,14 +28,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-image::FingerprintMode fingerprint_mode(const StageContext& ctx) {
-  return image::parse_fingerprint_mode(ctx.host().fingerprint_mode).value_or(image::FingerprintMode::Exact);
-}
-
 // Deletes an uploaded image once its request is over, however it ends.
 class UploadCleanup {
 public:
@@ -90,7 +82,7 @@ public:
     } else {
       const auto start = std::chrono::steady_clock::now();
       matches = process_index().search(database_, query.fingerprint->bits, settings_.max_distance);
-      ctx_.segment().record(kMetricWholeDatabaseSearch, seconds_since(start));
+      ctx_.segment().record(kMetricWholeDatabaseSearch, shm::seconds_since(start));
     }
     if (settings_.check_found_posts) drop_deleted_posts(request.input_url, matches);
     std::sort(matches.begin(), matches.end(), db::match_order);
@@ -122,7 +114,7 @@ private:
 
   QueryImage query_image(const shm::UserRequestSnapshot& request, bool upload) {
     QueryImageOptions options;
-    options.mode = fingerprint_mode(ctx_);
+    options.mode = image::fingerprint_mode(ctx_.host());
     options.timeout = settings_.image_timeout;
     options.retry_wait_502 = settings_.image_retry_wait;
     options.headers_for = [this](const std::string& url) { return ctx_.connectors().image_headers(url); };
@@ -141,7 +133,7 @@ private:
                       std::vector<db::Match>& out) {
     const auto start = std::chrono::steady_clock::now();
     auto found = database_.search_account(platform, account_id, query.bits, settings_.max_distance);
-    ctx_.segment().record(kMetricAccountSearch, seconds_since(start));
+    ctx_.segment().record(kMetricAccountSearch, shm::seconds_since(start));
     (void)database_.record_account_use(platform, account_id);
     out.insert(out.end(), found.begin(), found.end());
   }
@@ -177,7 +169,7 @@ private:
       }
     }
     std::erase_if(matches, [&](const db::Match& m) { return gone.count({m.platform, m.post_id}) != 0; });
-    ctx_.segment().record(kMetricRecheck, seconds_since(start));
+    ctx_.segment().record(kMetricRecheck, shm::seconds_since(start));
   }
 
   void end_with(const shm::UserRequestSnapshot& request, shm::UserError error) {
@@ -201,7 +193,7 @@ private:
 
 void run_step3_reverse_search(StageContext& ctx) {
   const Settings settings = Settings::read(ctx.config());
-  db::Database database(ctx.host().database_file, {ctx.host().database_busy_timeout, fingerprint_mode(ctx), {}});
+  db::Database database = db::Database::of_daemon(ctx.host());
   ReverseSearch search(ctx, settings, database);
   shm::UserRequests users(ctx.segment());
   while (ctx.running()) {

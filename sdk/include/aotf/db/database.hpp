@@ -146,6 +146,11 @@ public:
   // Throws SchemaTooNewError, FingerprintModeError, or DatabaseError (cannot open, not SQLite).
   Database(const std::filesystem::path& file, Options options);
   explicit Database(const std::filesystem::path& file);
+  // The daemon's database, as the host configured it (database.file, database.busy_timeout_ms,
+  // fingerprint.mode): what every stage and console command opens, one per thread.
+  [[nodiscard]] static Database of_daemon(const HostInfo& host) {
+    return Database(host.database_file, Options{host.database_busy_timeout, image::fingerprint_mode(host), {}});
+  }
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -13,6 +13,7 @@
 
 #include <boost/config.hpp>
 
+#include "aotf/host_info.hpp"
 #include "aotf/image/image.hpp"
 
 namespace aotf::image {
@@ -37,6 +38,10 @@ enum class FingerprintMode { Exact, Fast };
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string_view to_string(FingerprintMode mode) noexcept;
 // "exact" or "fast"; nullopt for anything else.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::optional<FingerprintMode> parse_fingerprint_mode(std::string_view text) noexcept;
+// The mode the daemon fingerprints with: the host's fingerprint.mode key (validated at start).
+[[nodiscard]] inline FingerprintMode fingerprint_mode(const HostInfo& host) noexcept {
+  return parse_fingerprint_mode(host.fingerprint_mode).value_or(FingerprintMode::Exact);
+}
 
 // Decodes `encoded` and fingerprints it. Throws ImageTooBig or ImageDecodeError.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE Fingerprint fingerprint(std::span<const std::uint8_t> encoded,

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -119,6 +120,11 @@ class BOOST_SYMBOL_VISIBLE SegmentError : public Error {
 public:
   using Error::Error;
 };
+
+// Seconds elapsed since `start`, the sample a stage records: segment.record(name, seconds_since(start)).
+[[nodiscard]] inline double seconds_since(std::chrono::steady_clock::time_point start) noexcept {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 class BOOST_SYMBOL_VISIBLE Segment {
 public:
